@@ -1,0 +1,160 @@
+/* src/cli.c - the plumbing every subcommand shares: common options, config
+ * loading, logging set-up, connecting, and error and usage reports with the
+ * documented exit codes. See src/cli.h. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "drover/conninfo.h"
+#include "drover/db.h"
+#include "drover/log.h"
+#include "drover/util.h"
+#include "banned.h"
+
+#define OPT_CONFIG 900
+#define OPT_CFG_BASE 1000
+
+struct parse_ctx {
+	struct cli *cli;
+	dr_opt_cb cb;
+	void *ctx;
+};
+
+static int common_cb(void *vctx, int id, const char *value, struct dr_error *err)
+{
+	struct parse_ctx *pc = vctx;
+	struct cli *cli = pc->cli;
+	size_t nkeys;
+	const struct dr_cfg_key *keys = dr_cfg_keys(&nkeys);
+
+	if (id == OPT_CONFIG) {
+		cli->config_path = value;
+		return 0;
+	}
+	if (id >= OPT_CFG_BASE && (size_t)(id - OPT_CFG_BASE) < nkeys) {
+		if (cli->noverrides == (int)(sizeof(cli->overrides) / sizeof(cli->overrides[0])))
+			return dr_error_set(err, DR_EUSAGE, NULL, "too many options");
+		cli->overrides[cli->noverrides].key = keys[id - OPT_CFG_BASE].name;
+		cli->overrides[cli->noverrides].value = value;
+		cli->noverrides++;
+		return 0;
+	}
+	return pc->cb ? pc->cb(pc->ctx, id, value, err) : 0;
+}
+
+/* --config plus one --KEY VALUE per config key. */
+static const struct dr_opt *common_opts(void)
+{
+	static struct dr_opt opts[64];
+	size_t nkeys, i;
+	const struct dr_cfg_key *keys = dr_cfg_keys(&nkeys);
+
+	if (opts[0].name)
+		return opts;
+	opts[0] = (struct dr_opt){ "config", true, OPT_CONFIG, "PATH",
+				   "config file (default " DR_CFG_DEFAULT_PATH ")" };
+	for (i = 0; i < nkeys && i + 2 < sizeof(opts) / sizeof(opts[0]); i++)
+		opts[i + 1] = (struct dr_opt){ keys[i].name, true, OPT_CFG_BASE + (int)i,
+					       "VALUE", keys[i].help };
+	return opts;
+}
+
+int cli_parse(struct cli *cli, int argc, char **argv, const struct dr_opt *opts, dr_opt_cb cb,
+	      void *ctx, const char *usage, int *npos, bool *help)
+{
+	static const struct dr_opt none[] = { { NULL, false, 0, NULL, NULL } };
+	const struct dr_opt *tables[3] = { opts ? opts : none, common_opts(), NULL };
+	struct parse_ctx pc = { cli, cb, ctx };
+	int rc;
+
+	rc = dr_opt_parse(argc, argv, tables, common_cb, &pc, npos, help, &cli->err);
+	if (rc) {
+		fprintf(stderr, "%s %s: %s\n", cli->prog, cli->command, cli->err.msg);
+		fprintf(stderr, "Try '%s %s --help'.\n", cli->prog, cli->command);
+		return DR_EXIT_INPUT;
+	}
+	if (*help) {
+		printf("usage: %s %s\n", cli->prog, usage);
+		if (opts && opts[0].name) {
+			printf("\noptions:\n");
+			dr_opt_print(stdout, opts);
+		}
+		printf("\ncommon options:\n");
+		dr_opt_print(stdout, common_opts());
+		printf("\nexit codes:\n");
+		cli_print_exit_codes(stdout);
+	}
+	return 0;
+}
+
+int cli_setup(struct cli *cli)
+{
+	const char *path = cli->config_path ? cli->config_path : DR_CFG_DEFAULT_PATH;
+	int rc, level;
+
+	cli->cfg = dr_cfg_new();
+	rc = dr_cfg_load(cli->cfg, path, cli->config_path != NULL, &cli->err);
+	for (int i = 0; !rc && i < cli->noverrides; i++) {
+		char origin[80];
+
+		snprintf(origin, sizeof(origin), "--%s", cli->overrides[i].key);
+		rc = dr_cfg_set(cli->cfg, cli->overrides[i].key, cli->overrides[i].value, origin,
+				&cli->err);
+	}
+	if (rc)
+		return cli_fail(cli);
+	level = dr_log_level_parse(dr_cfg_str(cli->cfg, "log-level"));
+	dr_log_setup(level, !strcmp(dr_cfg_str(cli->cfg, "log-target"), "syslog"));
+	return 0;
+}
+
+PGconn *cli_connect(struct cli *cli)
+{
+	const char *db = dr_cfg_str(cli->cfg, "db");
+	PGconn *conn;
+
+	for (int i = 0; i < cli->noverrides; i++)
+		if (!strcmp(cli->overrides[i].key, "db") &&
+		    dr_conninfo_has_password(cli->overrides[i].value))
+			fprintf(stderr,
+				"%s: warning: --db carries a password, which other users can see "
+				"with ps; prefer PGPASSFILE, a service file or db= in a 0600 "
+				"config file\n",
+				cli->prog);
+	conn = dr_db_connect(db, &cli->err);
+	if (!conn)
+		cli_fail(cli);
+	return conn;
+}
+
+int cli_fail(struct cli *cli)
+{
+	fprintf(stderr, "%s: error: %s\n", cli->prog,
+		cli->err.msg[0] ? cli->err.msg : dr_strerror(cli->err.code));
+	return dr_exit_code(cli->err.code ? cli->err.code : DR_EINVAL);
+}
+
+int cli_usage_error(struct cli *cli, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s %s: %s\nTry '%s %s --help'.\n", cli->prog, cli->command, msg,
+		cli->prog, cli->command);
+	return DR_EXIT_INPUT;
+}
+
+void cli_print_exit_codes(FILE *out)
+{
+	fprintf(out, "  0  success\n"
+		     "  1  the command ran and found a problem (init --check: schema missing or "
+		     "outdated)\n"
+		     "  2  bad usage, config or input (also: API key rejected, not an "
+		     "authoritative server, schema newer than this drover)\n"
+		     "  3  could not connect or check (database or server unreachable, database "
+		     "error)\n");
+}

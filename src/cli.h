@@ -1,0 +1,65 @@
+/* src/cli.h - what the subcommands share: the command table, the parsed
+ * common options (--config, --db and every config key as --KEY=VALUE), the
+ * loaded config, and helpers to connect and report errors. Internal to the
+ * drover binary and libdrover; not an installed header. */
+#ifndef DROVER_CLI_H
+#define DROVER_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <libpq-fe.h>
+
+#include "drover/cfg.h"
+#include "drover/err.h"
+#include "drover/opt.h"
+
+struct cli_override {
+	const char *key;
+	const char *value; /* borrowed from argv */
+};
+
+struct cli {
+	const char *prog;        /* "drover" */
+	const char *command;     /* "server add" */
+	const char *config_path; /* NULL: the default path, optional */
+	struct cli_override overrides[32];
+	int noverrides;
+	struct dr_cfg *cfg;      /* loaded by cli_setup */
+	struct dr_error err;
+};
+
+struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(struct cli *cli, int argc, char **argv); /* returns an exit code */
+};
+
+/* Parse argv with the command's options plus the common ones; positionals
+ * are left at the front of argv and counted in *npos. On --help prints
+ * usage (usage text, then the option tables) and returns 0 with *help set.
+ * Returns 0 or an exit code after printing the error. */
+int cli_parse(struct cli *cli, int argc, char **argv, const struct dr_opt *opts, dr_opt_cb cb,
+	      void *ctx, const char *usage, int *npos, bool *help);
+
+/* Load the config file and the overrides, and set up logging. Returns 0 or
+ * an exit code after printing the error. */
+int cli_setup(struct cli *cli);
+
+/* Connect to PostgreSQL with the configured db (warning if --db carries a
+ * password). NULL after printing the error. */
+PGconn *cli_connect(struct cli *cli);
+
+/* Print "drover: error: MESSAGE" for cli->err and return its exit code. */
+int cli_fail(struct cli *cli);
+
+/* Print a usage error and return DR_EXIT_INPUT. */
+int cli_usage_error(struct cli *cli, const char *fmt, ...) DR_PRINTF(2, 3);
+
+/* The exit-code table, as README and `drover help` show it. */
+void cli_print_exit_codes(FILE *out);
+
+/* Subcommands (src/cli_<name>.c). */
+int cli_init_run(struct cli *cli, int argc, char **argv);
+int cli_server_run(struct cli *cli, int argc, char **argv);
+
+#endif
