@@ -137,7 +137,7 @@ int dr_server_add(PGconn *conn, struct dr_server *srv, int notify, struct dr_err
 			" VALUES ($1, $2, $3, $4,"
 			" coalesce($5::boolean, NOT EXISTS (SELECT 1 FROM drover.servers"
 			"   WHERE notify AND enabled)),"
-			" $6, CASE WHEN $6 IS NULL THEN NULL ELSE now() END)"
+			" $6::text, CASE WHEN $6::text IS NULL THEN NULL ELSE now() END)"
 			" ON CONFLICT (name) DO NOTHING RETURNING id, notify",
 			6, p, &res, err);
 	if (rc)
