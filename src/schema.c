@@ -275,10 +275,42 @@ static bool pdns_incomplete(const struct dr_schema_report *rep)
 	return false;
 }
 
-static int apply_functions(PGconn *conn, struct dr_error *err)
+/* Pin the search path of every function in schema drover to the PowerDNS
+ * schema (then pg_catalog), so triggers and SECURITY DEFINER functions
+ * find the PowerDNS tables whatever the caller's search_path is. */
+static int pin_search_path(PGconn *conn, const char *pdns_schema, struct dr_error *err)
+{
+	PGresult *res;
+	char *ident;
+	int rc;
+
+	rc = dr_db_exec(conn,
+			"SELECT p.oid::regprocedure::text FROM pg_proc p"
+			" WHERE p.pronamespace = 'drover'::regnamespace AND p.prokind = 'f'",
+			0, NULL, &res, err);
+	if (rc)
+		return rc;
+	ident = PQescapeIdentifier(conn, pdns_schema, strlen(pdns_schema));
+	if (!ident)
+		dr_oom();
+	for (int r = 0; !rc && r < PQntuples(res); r++) {
+		/* DDL takes no parameters: both names come from the catalogs,
+		 * the schema quoted by PQescapeIdentifier */
+		char *sql = dr_xasprintf("ALTER FUNCTION %s SET search_path = %s, pg_catalog",
+					 PQgetvalue(res, r, 0), ident);
+
+		rc = dr_db_exec(conn, sql, 0, NULL, NULL, err);
+		free(sql);
+	}
+	PQfreemem(ident);
+	PQclear(res);
+	return rc;
+}
+
+static int apply_functions(PGconn *conn, const char *pdns_schema, struct dr_error *err)
 {
 	char digest[17];
-	const char *p[1] = { digest };
+	const char *p[2] = { digest, pdns_schema };
 	int rc;
 
 	for (size_t i = 0; i < dr_sql_nfiles; i++) {
@@ -288,11 +320,15 @@ static int apply_functions(PGconn *conn, struct dr_error *err)
 		if (rc)
 			return rc;
 	}
+	rc = pin_search_path(conn, pdns_schema, err);
+	if (rc)
+		return rc;
 	functions_digest(digest);
 	return dr_db_exec(conn,
-			  "INSERT INTO drover.schema_meta (key, value) VALUES ('functions_digest', $1)"
+			  "INSERT INTO drover.schema_meta (key, value)"
+			  " VALUES ('functions_digest', $1), ('pdns_schema', $2)"
 			  " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-			  1, p, NULL, err);
+			  2, p, NULL, err);
 }
 
 static int install_locked(PGconn *conn, bool *changed, struct dr_error *err)
@@ -310,15 +346,18 @@ static int install_locked(PGconn *conn, bool *changed, struct dr_error *err)
 				  rep.db_version, rep.binary_version);
 		goto out;
 	}
-	if (pdns_incomplete(&rep)) {
+	{
 		const char *p[1] = { rep.pdns_schema };
 
-		/* the PowerDNS DDL uses unqualified names: aim them at that schema */
+		/* the PowerDNS DDL, migrations and functions name the PowerDNS
+		 * tables unqualified: aim them at that schema for the transaction */
 		rc = dr_db_exec(conn, "SELECT set_config('search_path', quote_ident($1), true)", 1,
 				p, NULL, err);
-		if (!rc)
-			rc = dr_db_exec_script(conn, sql_file_text(PDNS_SCHEMA_FILE),
-					       PDNS_SCHEMA_FILE, err);
+		if (rc)
+			goto out;
+	}
+	if (pdns_incomplete(&rep)) {
+		rc = dr_db_exec_script(conn, sql_file_text(PDNS_SCHEMA_FILE), PDNS_SCHEMA_FILE, err);
 		if (rc)
 			goto out;
 		*changed = true;
@@ -340,7 +379,7 @@ static int install_locked(PGconn *conn, bool *changed, struct dr_error *err)
 		*changed = true;
 	}
 	if (!rep.functions_current) {
-		rc = apply_functions(conn, err);
+		rc = apply_functions(conn, rep.pdns_schema, err);
 		if (rc)
 			goto out;
 		*changed = true;
