@@ -22,7 +22,7 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends build-essential autoconf automake \
 	libtool pkgconf make libpq-dev libpqtypes-dev libcurl4-openssl-dev libjansson-dev \
-	libev-dev postgresql-15 postgresql-client-15 pdns-server pdns-backend-pgsql dnsutils \
+	libev-dev libknot-dev libidn2-dev postgresql-15 postgresql-client-15 pdns-server pdns-backend-pgsql dnsutils \
 	curl procps util-linux >/dev/null
 
 echo "== building drover"

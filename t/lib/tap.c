@@ -25,12 +25,16 @@ void plan_skip_all(const char *why)
 
 static bool report(bool cond, const char *fmt, va_list ap)
 {
+	char desc[1024];
+
 	run++;
 	if (!cond)
 		failed++;
-	printf("%sok %d - ", cond ? "" : "not ", run);
-	vprintf(fmt, ap);
-	printf("\n");
+	vsnprintf(desc, sizeof(desc), fmt, ap);
+	for (char *c = desc; *c; c++) /* one line per assertion, whatever the input */
+		if (*c == '\n' || *c == '\r' || *c == '#')
+			*c = *c == '#' ? '_' : ' ';
+	printf("%sok %d - %s\n", cond ? "" : "not ", run, desc);
 	fflush(stdout);
 	return cond;
 }
