@@ -148,6 +148,27 @@ int cli_usage_error(struct cli *cli, const char *fmt, ...)
 	return DR_EXIT_INPUT;
 }
 
+int cli_dispatch(struct cli *cli, const char *group, const struct cli_command *subs,
+		 void (*help)(FILE *out, const char *prog), int argc, char **argv)
+{
+	static char command[64];
+
+	if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") ||
+	    !strcmp(argv[0], "help")) {
+		help(argc < 1 ? stderr : stdout, cli->prog);
+		return argc < 1 ? DR_EXIT_INPUT : DR_EXIT_OK;
+	}
+	for (const struct cli_command *c = subs; c->name; c++) {
+		if (strcmp(c->name, argv[0]))
+			continue;
+		snprintf(command, sizeof(command), "%s %s", group, c->name);
+		cli->command = command;
+		return c->run(cli, argc - 1, argv + 1);
+	}
+	cli->command = group;
+	return cli_usage_error(cli, "unknown subcommand '%s'", argv[0]);
+}
+
 void cli_print_exit_codes(FILE *out)
 {
 	fprintf(out, "  0  success\n"

@@ -55,11 +55,22 @@ int cli_fail(struct cli *cli);
 /* Print a usage error and return DR_EXIT_INPUT. */
 int cli_usage_error(struct cli *cli, const char *fmt, ...) DR_PRINTF(2, 3);
 
+/* Run the subcommand of a command group ("server add ..."): argv[0] names
+ * it in subs (ended by a NULL name). help prints the group's usage, for
+ * "--help", "-h", "help" (exit 0) or a missing subcommand (exit 2). */
+int cli_dispatch(struct cli *cli, const char *group, const struct cli_command *subs,
+		 void (*help)(FILE *out, const char *prog), int argc, char **argv);
+
+/* `zone show` (header true) and `rrset list`: a zone's rrsets. */
+int cli_zone_print_rrsets(struct cli *cli, int argc, char **argv, bool header);
+
 /* The exit-code table, as README and `drover help` show it. */
 void cli_print_exit_codes(FILE *out);
 
 /* Subcommands (src/cli_<name>.c). */
 int cli_init_run(struct cli *cli, int argc, char **argv);
 int cli_server_run(struct cli *cli, int argc, char **argv);
+int cli_zone_run(struct cli *cli, int argc, char **argv);
+int cli_rrset_run(struct cli *cli, int argc, char **argv);
 
 #endif

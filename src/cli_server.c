@@ -305,25 +305,31 @@ static void server_help(FILE *out, const char *prog)
 		prog, prog, prog, prog, prog, prog);
 }
 
+static int server_remove(struct cli *cli, int argc, char **argv)
+{
+	return server_by_name(cli, argc, argv, "remove");
+}
+
+static int server_enable(struct cli *cli, int argc, char **argv)
+{
+	return server_by_name(cli, argc, argv, "enable");
+}
+
+static int server_disable(struct cli *cli, int argc, char **argv)
+{
+	return server_by_name(cli, argc, argv, "disable");
+}
+
+static const struct cli_command server_subs[] = {
+	{ "add", "register a worker", server_add },
+	{ "list", "list the workers", server_list },
+	{ "remove", "forget a worker", server_remove },
+	{ "enable", "deliver changes to a worker again", server_enable },
+	{ "disable", "stop delivering changes to a worker", server_disable },
+	{ NULL, NULL, NULL },
+};
+
 int cli_server_run(struct cli *cli, int argc, char **argv)
 {
-	static char command[32];
-	const char *sub;
-
-	if (argc < 1 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") ||
-	    !strcmp(argv[0], "help")) {
-		server_help(argc < 1 ? stderr : stdout, cli->prog);
-		return argc < 1 ? DR_EXIT_INPUT : DR_EXIT_OK;
-	}
-	sub = argv[0];
-	snprintf(command, sizeof(command), "server %s", sub);
-	cli->command = command;
-	if (!strcmp(sub, "add"))
-		return server_add(cli, argc - 1, argv + 1);
-	if (!strcmp(sub, "list"))
-		return server_list(cli, argc - 1, argv + 1);
-	if (!strcmp(sub, "remove") || !strcmp(sub, "enable") || !strcmp(sub, "disable"))
-		return server_by_name(cli, argc - 1, argv + 1, sub);
-	cli->command = "server";
-	return cli_usage_error(cli, "unknown subcommand '%s'", sub);
+	return cli_dispatch(cli, "server", server_subs, server_help, argc, argv);
 }

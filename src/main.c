@@ -18,6 +18,8 @@ static const struct cli_command commands[] = {
 	{ "init", "install or upgrade the PowerDNS tables and drover's schema", cli_init_run },
 	{ "server", "register PowerDNS workers: add, list, remove, enable, disable",
 	  cli_server_run },
+	{ "zone", "zones: create, delete, list, show", cli_zone_run },
+	{ "rrset", "rrsets: replace, add, delete, list", cli_rrset_run },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

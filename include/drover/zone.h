@@ -1,0 +1,81 @@
+/* include/drover/zone.h - zones in the PowerDNS tables: create one (domains
+ * row, SOA, NS rrset, SOA-EDIT-API metadata) or delete one, each in one
+ * transaction; list zones; read a zone's rrsets in presentation form.
+ * Blocking libpq (CLI). Names in and out are validated by drover/name.h. */
+#ifndef DROVER_ZONE_H
+#define DROVER_ZONE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <libpq-fe.h>
+
+#include "drover/err.h"
+
+enum dr_zone_kind { DR_ZONE_NATIVE, DR_ZONE_PRIMARY, DR_ZONE_SECONDARY };
+
+struct dr_zone_spec {
+	const char *name;             /* as the user typed it */
+	enum dr_zone_kind kind;
+	const char *const *ns;        /* nameserver host names (absolute) */
+	size_t nns;
+	const char *const *primaries; /* secondary zones: IP or IP:PORT */
+	size_t nprimaries;
+	const char *soa_mname;        /* default: the first NS */
+	const char *soa_rname;        /* "hostmaster@example.com" or "hostmaster.example.com" */
+	long long ttl;                /* SOA and NS TTL; < 0: 3600 */
+	const char *account;          /* NULL: none */
+};
+
+/* Parse "native", "primary" (or "master"), "secondary" (or "slave"). */
+int dr_zone_kind_parse(const char *s, enum dr_zone_kind *kind, struct dr_error *err)
+	DR_MUSTCHECK;
+/* The exact word PowerDNS matches in domains.type: NATIVE, MASTER, SLAVE. */
+const char *dr_zone_kind_db(enum dr_zone_kind kind);
+/* "native", "primary", "secondary" from a domains.type value. */
+const char *dr_zone_kind_show(const char *db_type);
+
+/* Create the zone; *stored gets its storage-form name (caller frees). */
+int dr_zone_create(PGconn *conn, const struct dr_zone_spec *spec, char **stored,
+		   struct dr_error *err) DR_MUSTCHECK;
+
+/* Delete the zone and everything in it (ON DELETE CASCADE). */
+int dr_zone_delete(PGconn *conn, const char *name, struct dr_error *err) DR_MUSTCHECK;
+
+/* Inside an open transaction: find the zone by storage name, take the
+ * writer's per-zone advisory lock, return its id and domains.type.
+ * DR_ENOTFOUND naming the zone when absent. */
+int dr_zone_lock(PGconn *conn, const char *zone, long long *id, char *type, size_t typelen,
+		 struct dr_error *err) DR_MUSTCHECK;
+
+/* Recompute auth and empty non-terminals (drover.rectify_zone). */
+int dr_zone_rectify(PGconn *conn, long long id, struct dr_error *err) DR_MUSTCHECK;
+
+struct dr_zone_info {
+	char *name;    /* presentation form, with the dot */
+	char *kind;    /* "native", "primary", "secondary" */
+	char *account; /* NULL when none */
+	long long serial; /* -1 when there is no SOA */
+	long long nrecords;
+};
+
+/* Zones ordered by name; account NULL for all, glob NULL for all ("*" and
+ * "?" as in the shell, matched against the name without the dot). */
+int dr_zone_list(PGconn *conn, const char *account, const char *glob, struct dr_zone_info **out,
+		 size_t *n, struct dr_error *err) DR_MUSTCHECK;
+void dr_zone_list_free(struct dr_zone_info *list, size_t n);
+
+struct dr_rrset {
+	char *name; /* presentation form, with the dot */
+	char *type;
+	long long ttl;
+	char **records; /* presentation form */
+	size_t nrecords;
+};
+
+/* A zone's enabled rrsets as PowerDNS serves them (SOA first, then by name
+ * and type); one zone info too if info is not NULL. */
+int dr_zone_rrsets(PGconn *conn, const char *zone, struct dr_zone_info *info,
+		   struct dr_rrset **out, size_t *n, struct dr_error *err) DR_MUSTCHECK;
+void dr_rrsets_free(struct dr_rrset *list, size_t n);
+
+#endif
