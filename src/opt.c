@@ -28,7 +28,8 @@ int dr_opt_parse(int argc, char **argv, const struct dr_opt *const *tables, dr_o
 		const char *value = NULL, *eq;
 		size_t len;
 
-		if (only_pos || a[0] != '-' || !strcmp(a, "-")) {
+		/* "-", and negative numbers ("-1" as a TTL), are positional */
+		if (only_pos || a[0] != '-' || !strcmp(a, "-") || (a[1] >= '0' && a[1] <= '9')) {
 			argv[pos++] = a;
 			continue;
 		}
