@@ -1,0 +1,45 @@
+/* include/drover/dnsq.h - SOA queries to a worker over DNS on the daemon's
+ * libev loop: UDP, and TCP when the answer is truncated; wire format built
+ * and parsed with libknot. At most max_inflight queries at once, the rest
+ * queued in order, so thousands can be asked without running out of file
+ * descriptors. This is how drover proves what a worker serves. */
+#ifndef DROVER_DNSQ_H
+#define DROVER_DNSQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <ev.h>
+
+#include "drover/err.h"
+
+struct dr_dnsq;
+
+struct dr_soa_answer {
+	int err;            /* 0: an answer came; DR_ECONNECT: none (timeout, refused);
+			       DR_EINVAL: an answer that does not parse or does not match */
+	int rcode;          /* DNS rcode (0 NOERROR, 3 NXDOMAIN, 5 REFUSED, ...) */
+	bool aa;            /* authoritative answer flag */
+	bool has_soa;       /* an SOA for the zone is in the answer section */
+	uint32_t serial;    /* its serial when has_soa */
+	const char *errmsg; /* "" when err is 0 */
+	double elapsed_s;
+};
+
+/* Called exactly once per query, from the loop, never from inside
+ * dr_dnsq_soa. */
+typedef void (*dr_dnsq_cb)(void *ud, const struct dr_soa_answer *ans);
+
+struct dr_dnsq *dr_dnsq_new(struct ev_loop *loop, size_t max_inflight);
+void dr_dnsq_free(struct dr_dnsq *q); /* cancels everything, no callbacks; NULL-safe */
+
+/* Ask address ("127.0.0.1:5300", "[::1]:53") for zone's SOA (zone with or
+ * without the trailing dot), RD off. Returns 0, or DR_EINVAL for a bad
+ * address or name (cb is then never called). */
+int dr_dnsq_soa(struct dr_dnsq *q, const char *address, const char *zone, long timeout_ms,
+		dr_dnsq_cb cb, void *ud) DR_MUSTCHECK;
+
+void dr_dnsq_cancel(struct dr_dnsq *q, void *ud); /* every query with this ud, queued too */
+size_t dr_dnsq_pending(const struct dr_dnsq *q);  /* in flight plus queued */
+
+#endif

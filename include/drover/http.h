@@ -1,0 +1,50 @@
+/* include/drover/http.h - HTTP requests on the daemon's libev loop, through
+ * libcurl's multi interface: one ev_io per socket (curl_multi_assign), one
+ * ev_timer for curl's timeout, curl_multi_info_read drained after every
+ * socket_action. Owns the multi handle and every easy handle; curl handles
+ * never leave this module. The API key travels only in the X-API-Key header
+ * and never reaches a log or an error message. Single-threaded. */
+#ifndef DROVER_HTTP_H
+#define DROVER_HTTP_H
+
+#include <stddef.h>
+#include <ev.h>
+
+#include "drover/err.h"
+
+struct dr_http;
+
+struct dr_http_result {
+	int err;             /* 0: an HTTP answer came (see status); DR_ECONNECT: none did
+				(refused, reset, timeout; errmsg says which) */
+	long status;         /* HTTP status, 0 when err */
+	const char *body;    /* NUL-terminated, borrowed for the callback only */
+	size_t body_len;
+	const char *errmsg;  /* "" when err is 0; never holds the API key */
+	double elapsed_s;
+};
+
+/* Called exactly once per request, from the loop, never from inside
+ * dr_http_request. The callback may start new requests; it must not free
+ * the struct dr_http. */
+typedef void (*dr_http_cb)(void *ud, const struct dr_http_result *res);
+
+struct dr_http *dr_http_new(struct ev_loop *loop);
+
+/* Cancel every request in flight (no callbacks) and free everything. NULL-safe. */
+void dr_http_free(struct dr_http *h);
+
+/* Start METHOD url with an optional X-API-Key header and optional body
+ * (JSON). The answer body is capped at 4 MiB (a larger one is err
+ * DR_ECONNECT "answer too large"). Returns 0, or DR_EINVAL for a bad
+ * method or URL (then cb is never called). */
+int dr_http_request(struct dr_http *h, const char *method, const char *url, const char *api_key,
+		    const char *body, long timeout_ms, dr_http_cb cb, void *ud) DR_MUSTCHECK;
+
+/* Cancel, without callbacks, every request started with this ud. */
+void dr_http_cancel(struct dr_http *h, void *ud);
+
+/* Requests in flight, all or for one ud (ud NULL: all). */
+size_t dr_http_inflight(const struct dr_http *h, const void *ud);
+
+#endif
