@@ -62,7 +62,7 @@ is "$rc" 2 "a wrong API key exits 2"
 like "$err" "rejected the API key (HTTP 401)" "the error says the key was rejected"
 is "$(count)" "$n" "nothing stored after a wrong key"
 
-free_port=$((20000 + 20 * 200 + 19))
+free_port=$((10000 + 20 * 200 + 19))
 run "$DROVER" server add bad2 --api "http://127.0.0.1:$free_port" --api-key-file "$W1_API_KEYFILE" "${D[@]}"
 record
 is "$rc" 3 "an unreachable API exits 3"
