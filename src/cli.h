@@ -72,5 +72,7 @@ int cli_init_run(struct cli *cli, int argc, char **argv);
 int cli_server_run(struct cli *cli, int argc, char **argv);
 int cli_zone_run(struct cli *cli, int argc, char **argv);
 int cli_rrset_run(struct cli *cli, int argc, char **argv);
+int cli_run_run(struct cli *cli, int argc, char **argv);
+int cli_status_run(struct cli *cli, int argc, char **argv);
 
 #endif

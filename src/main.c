@@ -20,6 +20,8 @@ static const struct cli_command commands[] = {
 	  cli_server_run },
 	{ "zone", "zones: create, delete, list, show", cli_zone_run },
 	{ "rrset", "rrsets: replace, add, delete, list", cli_rrset_run },
+	{ "run", "the fan-out daemon: every change served by every worker", cli_run_run },
+	{ "status", "each server's health and how far it lags", cli_status_run },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -1,0 +1,123 @@
+/* src/cli_status.c - `drover status [--json]`: which daemon leads, and per
+ * server its health, last error, and how far it lags (change-log entries
+ * not yet served, and the age of the oldest). Read from the tables the
+ * daemon keeps; exit 1 when a server is not healthy or no daemon leads. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "cli.h"
+#include "drover/db.h"
+#include "banned.h"
+
+#define LEADER_STALE_S 15
+
+enum { OPT_JSON = 1 };
+
+static const struct dr_opt status_opts[] = {
+	{ "json", false, OPT_JSON, NULL, "print JSON" },
+	{ NULL, false, 0, NULL, NULL },
+};
+
+static int on_opt(void *ctx, int id, const char *value, struct dr_error *err)
+{
+	(void)value;
+	(void)err;
+	if (id == OPT_JSON)
+		*(bool *)ctx = true;
+	return 0;
+}
+
+static const char STATUS_SQL[] =
+	"SELECT s.name, s.enabled, coalesce(h.state, 'unknown'), h.last_error,"
+	" to_char(h.last_error_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'),"
+	" c.txid IS NOT NULL,"
+	" (SELECT count(*) FROM drover.changes ch"
+	"   WHERE c.txid IS NULL OR (ch.txid, ch.id) > (c.txid, c.id)),"
+	" coalesce(extract(epoch FROM now() - (SELECT min(coalesce(ch.sealed_at, now()))"
+	"   FROM drover.changes ch"
+	"   WHERE c.txid IS NULL OR (ch.txid, ch.id) > (c.txid, c.id)))::numeric(12,1), 0)"
+	" FROM drover.servers s"
+	" LEFT JOIN drover.server_health h ON h.server_id = s.id"
+	" LEFT JOIN drover.cursors c ON c.server_id = s.id"
+	" ORDER BY s.name";
+
+static const char LEADER_SQL[] =
+	"SELECT holder, extract(epoch FROM now() - heartbeat_at)::numeric(12,1) < $1"
+	" FROM drover.leader";
+
+int cli_status_run(struct cli *cli, int argc, char **argv)
+{
+	char stale[16];
+	const char *p[1] = { stale };
+	PGresult *res = NULL, *lead = NULL;
+	bool json = false, help, problem = false, leading;
+	PGconn *conn;
+	int npos, rc;
+
+	rc = cli_parse(cli, argc, argv, status_opts, on_opt, &json, "status [--json]", &npos,
+		       &help);
+	if (rc || help)
+		return rc;
+	if (npos)
+		return cli_usage_error(cli, "unexpected argument '%s'", argv[0]);
+	rc = cli_setup(cli);
+	if (rc)
+		return rc;
+	conn = cli_connect(cli);
+	if (!conn)
+		return dr_exit_code(cli->err.code);
+	snprintf(stale, sizeof(stale), "%d", LEADER_STALE_S);
+	if (dr_db_exec(conn, STATUS_SQL, 0, NULL, &res, &cli->err) ||
+	    dr_db_exec(conn, LEADER_SQL, 1, p, &lead, &cli->err)) {
+		rc = cli_fail(cli);
+		goto out;
+	}
+	leading = PQntuples(lead) == 1 && !strcmp(PQgetvalue(lead, 0, 1), "t");
+	if (!leading)
+		problem = true;
+	for (int r = 0; r < PQntuples(res); r++)
+		if (!strcmp(PQgetvalue(res, r, 1), "t") && strcmp(PQgetvalue(res, r, 2), "healthy"))
+			problem = true;
+	if (json) {
+		json_t *servers = json_array(), *o;
+
+		for (int r = 0; r < PQntuples(res); r++) {
+			o = json_pack("{s:s, s:b, s:s, s:b, s:I, s:f}", "name", PQgetvalue(res, r, 0),
+				      "enabled", !strcmp(PQgetvalue(res, r, 1), "t"), "health",
+				      PQgetvalue(res, r, 2), "has_cursor",
+				      !strcmp(PQgetvalue(res, r, 5), "t"), "lag_entries",
+				      (json_int_t)strtoll(PQgetvalue(res, r, 6), NULL, 10),
+				      "lag_seconds", strtod(PQgetvalue(res, r, 7), NULL));
+			json_object_set_new(o, "last_error",
+					    PQgetisnull(res, r, 3) ? json_null()
+								   : json_string(PQgetvalue(res, r, 3)));
+			json_object_set_new(o, "last_error_at",
+					    PQgetisnull(res, r, 4) ? json_null()
+								   : json_string(PQgetvalue(res, r, 4)));
+			json_array_append_new(servers, o);
+		}
+		o = json_pack("{s:o, s:o}", "leader",
+			      leading ? json_string(PQgetvalue(lead, 0, 0)) : json_null(), "servers",
+			      servers);
+		json_dumpf(o, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(o);
+	} else {
+		printf("leader: %s\n", leading ? PQgetvalue(lead, 0, 0) : "none (no drover run leads)");
+		printf("%-16s %-8s %-9s %-11s %-11s %s\n", "SERVER", "ENABLED", "HEALTH", "LAG-ENTRIES",
+		       "LAG-SECONDS", "LAST-ERROR");
+		for (int r = 0; r < PQntuples(res); r++)
+			printf("%-16s %-8s %-9s %-11s %-11s %s\n", PQgetvalue(res, r, 0),
+			       !strcmp(PQgetvalue(res, r, 1), "t") ? "yes" : "no",
+			       PQgetvalue(res, r, 2), PQgetvalue(res, r, 6), PQgetvalue(res, r, 7),
+			       PQgetisnull(res, r, 3) ? "-" : PQgetvalue(res, r, 3));
+	}
+	rc = problem ? DR_EXIT_PROBLEM : DR_EXIT_OK;
+out:
+	PQclear(res);
+	PQclear(lead);
+	dr_db_close(conn);
+	return rc;
+}
