@@ -10,6 +10,7 @@
 #include "drover/db.h"
 #include "drover/log.h"
 #include "drover/util.h"
+#include "drover/wait.h"
 #include "banned.h"
 
 #define OPT_CONFIG 900
@@ -169,6 +170,44 @@ int cli_dispatch(struct cli *cli, const char *group, const struct cli_command *s
 	return cli_usage_error(cli, "unknown subcommand '%s'", argv[0]);
 }
 
+int cli_wait_opt(const char *value, double *seconds, struct dr_error *err)
+{
+	long long v;
+
+	if (!value) {
+		*seconds = 10;
+		return 0;
+	}
+	if (!dr_parse_ll(value, 0, 86400, &v))
+		return dr_error_set(err, DR_EUSAGE, "wait",
+				    "--wait: expected seconds 0..86400, got '%s'", value);
+	*seconds = (double)v;
+	return 0;
+}
+
+int cli_wait(struct cli *cli, PGconn *conn, double seconds)
+{
+	struct dr_wait_server *list = NULL;
+	size_t n = 0, applied = 0;
+
+	if (seconds < 0)
+		return DR_EXIT_OK;
+	if (dr_wait_applied(conn, dr_db_last_txid(), seconds, &list, &n, &cli->err))
+		return cli_fail(cli);
+	for (size_t i = 0; i < n; i++) {
+		if (list[i].state == DR_WAIT_APPLIED)
+			applied++;
+		printf("%s: %s%s%s%s\n", list[i].name, dr_wait_state_name(list[i].state),
+		       list[i].reason[0] ? " (" : "", list[i].reason, list[i].reason[0] ? ")" : "");
+	}
+	free(list);
+	if (n == 0)
+		printf("no enabled server to wait for\n");
+	if (applied == n)
+		return DR_EXIT_OK;
+	return applied ? DR_EXIT_PROBLEM : DR_EXIT_NONE_APPLIED;
+}
+
 void cli_print_exit_codes(FILE *out)
 {
 	fprintf(out, "  0  success\n"
@@ -177,5 +216,6 @@ void cli_print_exit_codes(FILE *out)
 		     "  2  bad usage, config or input (also: API key rejected, not an "
 		     "authoritative server, schema newer than this drover)\n"
 		     "  3  could not connect or check (database or server unreachable, database "
-		     "error)\n");
+		     "error)\n"
+		     "  4  --wait: no server applied the change in time (1: some did)\n");
 }

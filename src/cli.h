@@ -61,6 +61,19 @@ int cli_usage_error(struct cli *cli, const char *fmt, ...) DR_PRINTF(2, 3);
 int cli_dispatch(struct cli *cli, const char *group, const struct cli_command *subs,
 		 void (*help)(FILE *out, const char *prog), int argc, char **argv);
 
+/* The --wait[=SECONDS] option of write commands: its table row, and the
+ * parsed value (seconds, < 0: not asked). */
+#define CLI_OPT_WAIT 500
+#define CLI_WAIT_OPT                                                                     \
+	{ "wait", DR_OPT_OPTIONAL, CLI_OPT_WAIT, "SECONDS",                              \
+	  "wait until every enabled server serves the change (default 10s)" }
+int cli_wait_opt(const char *value, double *seconds, struct dr_error *err);
+
+/* After a committed write: if seconds >= 0, wait for the servers, print one
+ * line per server, and return the exit code (0 all applied, 1 some, 4 none);
+ * otherwise return 0. */
+int cli_wait(struct cli *cli, PGconn *conn, double seconds);
+
 /* `zone show` (header true) and `rrset list`: a zone's rrsets. */
 int cli_zone_print_rrsets(struct cli *cli, int argc, char **argv, bool header);
 

@@ -8,18 +8,28 @@
 #include "drover/rrset.h"
 #include "banned.h"
 
-static const struct dr_opt no_opts[] = { { NULL, false, 0, NULL, NULL } };
+static const struct dr_opt write_opts[] = {
+	CLI_WAIT_OPT,
+	{ NULL, false, 0, NULL, NULL },
+};
+
+static int on_opt(void *ctx, int id, const char *value, struct dr_error *err)
+{
+	return id == CLI_OPT_WAIT ? cli_wait_opt(value, ctx, err) : 0;
+}
 
 static int rrset_write(struct cli *cli, int argc, char **argv, enum dr_rrset_op op)
 {
 	struct dr_rrset_result res;
+	double wait = -1;
 	PGconn *conn;
 	bool help;
 	int npos, rc;
 
-	rc = cli_parse(cli, argc, argv, no_opts, NULL, NULL,
-		       op == DR_RRSET_REPLACE ? "rrset replace ZONE NAME TYPE TTL CONTENT..."
-					      : "rrset add ZONE NAME TYPE TTL CONTENT...",
+	rc = cli_parse(cli, argc, argv, write_opts, on_opt, &wait,
+		       op == DR_RRSET_REPLACE
+			       ? "rrset replace ZONE NAME TYPE TTL CONTENT... [--wait[=SECONDS]]"
+			       : "rrset add ZONE NAME TYPE TTL CONTENT... [--wait[=SECONDS]]",
 		       &npos, &help);
 	if (rc || help)
 		return rc;
@@ -43,7 +53,7 @@ static int rrset_write(struct cli *cli, int argc, char **argv, enum dr_rrset_op 
 			printf("rrset %s %s: %zu record%s added, %zu in all, TTL %lld\n", res.owner,
 			       res.type, res.nadded, res.nadded == 1 ? "" : "s", res.nrecords,
 			       res.ttl);
-		rc = DR_EXIT_OK;
+		rc = cli_wait(cli, conn, wait);
 	}
 	dr_db_close(conn);
 	return rc;
@@ -62,12 +72,13 @@ static int rrset_add(struct cli *cli, int argc, char **argv)
 static int rrset_delete(struct cli *cli, int argc, char **argv)
 {
 	struct dr_rrset_result res;
+	double wait = -1;
 	PGconn *conn;
 	bool help;
 	int npos, rc;
 
-	rc = cli_parse(cli, argc, argv, no_opts, NULL, NULL, "rrset delete ZONE NAME TYPE", &npos,
-		       &help);
+	rc = cli_parse(cli, argc, argv, write_opts, on_opt, &wait,
+		       "rrset delete ZONE NAME TYPE [--wait[=SECONDS]]", &npos, &help);
 	if (rc || help)
 		return rc;
 	if (npos != 3)
@@ -83,7 +94,7 @@ static int rrset_delete(struct cli *cli, int argc, char **argv)
 	} else {
 		printf("rrset %s %s deleted (%zu record%s)\n", res.owner, res.type, res.nrecords,
 		       res.nrecords == 1 ? "" : "s");
-		rc = DR_EXIT_OK;
+		rc = cli_wait(cli, conn, wait);
 	}
 	dr_db_close(conn);
 	return rc;

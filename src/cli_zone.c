@@ -29,6 +29,7 @@ struct zone_args {
 	const char **ns, **primaries;
 	size_t nns, nprimaries;
 	bool json;
+	double wait; /* < 0: no --wait */
 };
 
 static const struct dr_opt create_opts[] = {
@@ -40,6 +41,12 @@ static const struct dr_opt create_opts[] = {
 	  "SOA contact, hostmaster@example.com (default hostmaster.ZONE)" },
 	{ "ttl", true, OPT_TTL, "N", "TTL of the SOA and NS records (default 3600)" },
 	{ "account", true, OPT_ACCOUNT, "NAME", "domains.account (at most 40 characters)" },
+	CLI_WAIT_OPT,
+	{ NULL, false, 0, NULL, NULL },
+};
+
+static const struct dr_opt delete_opts[] = {
+	CLI_WAIT_OPT,
 	{ NULL, false, 0, NULL, NULL },
 };
 
@@ -55,8 +62,6 @@ static const struct dr_opt json_opts[] = {
 	{ NULL, false, 0, NULL, NULL },
 };
 
-static const struct dr_opt no_opts[] = { { NULL, false, 0, NULL, NULL } };
-
 static void push(const char ***list, size_t *n, const char *v)
 {
 	*list = dr_xrealloc(*list, (*n + 1) * sizeof(**list));
@@ -67,8 +72,8 @@ static int on_opt(void *ctx, int id, const char *value, struct dr_error *err)
 {
 	struct zone_args *a = ctx;
 
-	(void)err;
 	switch (id) {
+	case CLI_OPT_WAIT: return cli_wait_opt(value, &a->wait, err);
 	case OPT_KIND: a->kind = value; break;
 	case OPT_NS: push(&a->ns, &a->nns, value); break;
 	case OPT_PRIMARY_IP: push(&a->primaries, &a->nprimaries, value); break;
@@ -111,7 +116,7 @@ static PGconn *start(struct cli *cli, int npos, int want, char **argv, int *rc)
 
 static int zone_create(struct cli *cli, int argc, char **argv)
 {
-	struct zone_args a = { 0 };
+	struct zone_args a = { .wait = -1 };
 	struct dr_zone_spec spec = { 0 };
 	char *stored = NULL;
 	PGconn *conn = NULL;
@@ -121,7 +126,7 @@ static int zone_create(struct cli *cli, int argc, char **argv)
 	rc = cli_parse(cli, argc, argv, create_opts, on_opt, &a,
 		       "zone create NAME [--kind native|primary|secondary] [--ns HOST ...] "
 		       "[--primary-ip IP ...] [--soa-mname HOST] [--soa-rname MAILBOX] [--ttl N] "
-		       "[--account NAME]",
+		       "[--account NAME] [--wait[=SECONDS]]",
 		       &npos, &help);
 	if (rc || help)
 		goto out;
@@ -151,7 +156,7 @@ static int zone_create(struct cli *cli, int argc, char **argv)
 		goto out;
 	}
 	printf("zone '%s.' created (%s)\n", stored, a.kind ? a.kind : "native");
-	rc = DR_EXIT_OK;
+	rc = cli_wait(cli, conn, a.wait);
 out:
 	free(stored);
 	dr_db_close(conn);
@@ -161,11 +166,13 @@ out:
 
 static int zone_delete(struct cli *cli, int argc, char **argv)
 {
+	struct zone_args a = { .wait = -1 };
 	PGconn *conn;
 	bool help;
 	int npos, rc;
 
-	rc = cli_parse(cli, argc, argv, no_opts, NULL, NULL, "zone delete NAME", &npos, &help);
+	rc = cli_parse(cli, argc, argv, delete_opts, on_opt, &a, "zone delete NAME [--wait[=SECONDS]]",
+		       &npos, &help);
 	if (rc || help)
 		return rc;
 	conn = start(cli, npos, 1, argv, &rc);
@@ -175,7 +182,7 @@ static int zone_delete(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(cli);
 	} else {
 		printf("zone '%s' deleted\n", argv[0]);
-		rc = DR_EXIT_OK;
+		rc = cli_wait(cli, conn, a.wait);
 	}
 	dr_db_close(conn);
 	return rc;
@@ -199,7 +206,7 @@ static void print_json(json_t *j)
 
 static int zone_list(struct cli *cli, int argc, char **argv)
 {
-	struct zone_args a = { 0 };
+	struct zone_args a = { .wait = -1 };
 	struct dr_zone_info *list = NULL;
 	size_t n = 0;
 	PGconn *conn;
@@ -268,7 +275,7 @@ static void rrsets_print(const struct dr_rrset *sets, size_t n)
 /* `zone show` (with the zone's header) and `rrset list` (rrsets only). */
 int cli_zone_print_rrsets(struct cli *cli, int argc, char **argv, bool header)
 {
-	struct zone_args a = { 0 };
+	struct zone_args a = { .wait = -1 };
 	struct dr_zone_info info = { 0 };
 	struct dr_rrset *sets = NULL;
 	size_t n = 0;

@@ -11,6 +11,7 @@
 #include "banned.h"
 
 static char last_sqlstate[6];
+static char last_txid[24]; /* of the last transaction dr_db_commit committed */
 
 static void notice_quiet(void *arg, const PGresult *res)
 {
@@ -129,7 +130,25 @@ int dr_db_begin(PGconn *conn, struct dr_error *err)
 
 int dr_db_commit(PGconn *conn, struct dr_error *err)
 {
-	return dr_db_exec(conn, "COMMIT", 0, NULL, NULL, err);
+	PGresult *res;
+	int rc;
+
+	last_txid[0] = '\0';
+	rc = dr_db_exec(conn, "SELECT coalesce(pg_current_xact_id_if_assigned()::text, '')", 0,
+			NULL, &res, err);
+	if (rc)
+		return rc;
+	snprintf(last_txid, sizeof(last_txid), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	rc = dr_db_exec(conn, "COMMIT", 0, NULL, NULL, err);
+	if (rc)
+		last_txid[0] = '\0';
+	return rc;
+}
+
+const char *dr_db_last_txid(void)
+{
+	return last_txid;
 }
 
 void dr_db_rollback(PGconn *conn)

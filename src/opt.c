@@ -49,7 +49,9 @@ int dr_opt_parse(int argc, char **argv, const struct dr_opt *const *tables, dr_o
 		if (!o)
 			return dr_error_set(err, DR_EUSAGE, a, "unknown option '--%.*s'", (int)len,
 					    a + 2);
-		if (o->has_arg) {
+		if (o->has_arg == DR_OPT_OPTIONAL) {
+			value = eq ? eq + 1 : NULL;
+		} else if (o->has_arg) {
 			if (eq)
 				value = eq + 1;
 			else if (i + 1 < argc)
@@ -74,8 +76,12 @@ void dr_opt_print(FILE *out, const struct dr_opt *opts)
 	for (const struct dr_opt *o = opts; o->name; o++) {
 		char left[64];
 
-		snprintf(left, sizeof(left), "--%s%s%s", o->name, o->has_arg ? " " : "",
-			 o->has_arg ? (o->arg_name ? o->arg_name : "VALUE") : "");
+		if (o->has_arg == DR_OPT_OPTIONAL)
+			snprintf(left, sizeof(left), "--%s[=%s]", o->name,
+				 o->arg_name ? o->arg_name : "VALUE");
+		else
+			snprintf(left, sizeof(left), "--%s%s%s", o->name, o->has_arg ? " " : "",
+				 o->has_arg ? (o->arg_name ? o->arg_name : "VALUE") : "");
 		fprintf(out, "  %-28s %s\n", left, o->help ? o->help : "");
 	}
 }

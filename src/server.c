@@ -265,9 +265,16 @@ int dr_server_remove(PGconn *conn, const char *name, struct dr_error *err)
 
 int dr_server_set_enabled(PGconn *conn, const char *name, bool enabled, struct dr_error *err)
 {
+	/* a disabled server loses its cursor: pruning no longer waits for it,
+	 * and when it is enabled again the daemon purges it whole and starts
+	 * it at the head of the log */
 	return exec_on_name(conn,
 			    enabled ? "UPDATE drover.servers SET enabled = true WHERE name = $1"
-				    : "UPDATE drover.servers SET enabled = false WHERE name = $1",
+				    : "WITH s AS (UPDATE drover.servers SET enabled = false"
+				      "  WHERE name = $1 RETURNING id),"
+				      " c AS (DELETE FROM drover.cursors WHERE server_id IN"
+				      "  (SELECT id FROM s))"
+				      " SELECT id FROM s",
 			    name, err);
 }
 

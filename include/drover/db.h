@@ -29,6 +29,11 @@ int dr_db_exec_script(PGconn *conn, const char *sql, const char *what, struct dr
 
 int dr_db_begin(PGconn *conn, struct dr_error *err) DR_MUSTCHECK;
 int dr_db_commit(PGconn *conn, struct dr_error *err) DR_MUSTCHECK;
+
+/* The transaction id (xid8 as text) of the last transaction dr_db_commit
+ * committed, "" if it wrote nothing; `--wait` follows it through the
+ * change log. */
+const char *dr_db_last_txid(void);
 void dr_db_rollback(PGconn *conn); /* best effort, for error paths */
 
 /* SQLSTATE of the last failed statement, for callers that map

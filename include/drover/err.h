@@ -33,6 +33,7 @@ enum dr_exit {
 	DR_EXIT_PROBLEM = 1, /* the command ran and found a problem */
 	DR_EXIT_INPUT = 2,   /* bad usage, config or input */
 	DR_EXIT_CONNECT = 3, /* could not connect or check */
+	DR_EXIT_NONE_APPLIED = 4, /* --wait: no server applied the change in time */
 };
 
 struct dr_error {

@@ -12,11 +12,15 @@
 
 struct dr_opt {
 	const char *name; /* without the leading "--" */
-	bool has_arg;
+	int has_arg;
 	int id;           /* handed to the callback */
 	const char *arg_name; /* for help: "FILE" */
 	const char *help;
 };
+
+/* has_arg: false (a flag), true (a value required), or DR_OPT_OPTIONAL
+ * (a flag that also takes "--name=VALUE"). */
+#define DR_OPT_OPTIONAL 2
 
 /* Called for each option found; value is NULL for options without an
  * argument. Return 0, or a DR_E* code after filling err. */
