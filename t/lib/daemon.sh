@@ -62,3 +62,31 @@ all_status() { # NAME TYPE STATUS [NWORKERS] - every worker answers with that rc
 daemon_ready() { # every enabled server healthy, a leader
 	"$DROVER" status --db "$DROVER_DB" --config /dev/null >/dev/null 2>&1
 }
+
+worker_pid() { # N - the pdns_server PID of worker N
+	sed -n "s/^HX_W${1}_PID=//p" "$HARNESS_DIR/state" | tail -n 1
+}
+
+pg_restart() { # restart the test's PostgreSQL (fast shutdown), wait until it answers
+	local data bin
+	data=$(sed -n 's/^HX_PGDATA=//p' "$HARNESS_DIR/state" | tail -n 1)
+	bin=$(harness_pgbin)
+	_hx_pg "$bin/pg_ctl" -D "$data" -m fast -w -t 60 restart >/dev/null 2>&1
+}
+
+in_sync() { # every enabled server's cursor at the head of the log, no lag
+	local out
+	out=$("$DROVER" status --json --db "$DROVER_DB" --config /dev/null 2>/dev/null) || return 1
+	[ "$(echo "$out" | jq -r '[.servers[] | select(.enabled) | .lag_entries] | add')" = 0 ]
+}
+
+serials_served() { # ZONE... - every worker answers each zone's committed SOA serial
+	local z want w got
+	for z in "$@"; do
+		want=$(harness_psql -At -c "SELECT split_part(content, ' ', 3) FROM records WHERE name = '$z' AND type = 'SOA'")
+		for ((w = 1; w <= ${NWORKERS:-3}; w++)); do
+			got=$(harness_dig "$w" "$z" SOA | awk '{ print $3 }')
+			[ "$got" = "$want" ] || return 1
+		done
+	done
+}
