@@ -11,7 +11,7 @@ if ! command -v valgrind >/dev/null; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-HARNESS_INIT_CMD=: harness_start valgrind 950 1 || { echo "0 passed, 1 failed"; exit 1; }
+harness_start valgrind 950 1 || { echo "0 passed, 1 failed"; exit 1; }
 export PGPASSFILE
 
 vg() { # DESCRIPTION ARGS... - one drover run under valgrind
@@ -27,8 +27,10 @@ vg() { # DESCRIPTION ARGS... - one drover run under valgrind
 }
 
 D=(--db "$DROVER_DB" --config /dev/null)
-vg "init --check (empty)" init --check "${D[@]}"
-vg "init" init "${D[@]}"
+harness_psql -c "CREATE DATABASE vgempty OWNER drover" >/dev/null
+E=(--db "host=127.0.0.1 port=$PGPORT dbname=vgempty user=drover" --config /dev/null)
+vg "init --check (empty)" init --check "${E[@]}"
+vg "init" init "${E[@]}"
 vg "init (twice)" init "${D[@]}"
 vg "server add" server add w1 --api "$W1_API" --api-key-file "$W1_API_KEYFILE" \
 	--dns "$W1_DNS" --control "$W1_CONTROL" --control-secret-file "$W1_CONTROL_SECRETFILE" "${D[@]}"
@@ -39,6 +41,49 @@ vg "server disable" server disable w1 "${D[@]}"
 vg "server remove" server remove w1 "${D[@]}"
 vg "help" help
 vg "unknown option" init --frob
+vg "zone create" zone create vg.test --ns ns1.vg.test "${D[@]}"
+vg "rrset replace" rrset replace vg.test www A 300 192.0.2.1 192.0.2.2 "${D[@]}"
+vg "rrset add" rrset add vg.test www A 300 192.0.2.3 "${D[@]}"
+vg "rrset replace (every type parser)" rrset replace vg.test t TXT 300 '"a" "b"' "${D[@]}"
+vg "zone show --json" zone show vg.test --json "${D[@]}"
+vg "zone list" zone list "${D[@]}"
+vg "rrset delete" rrset delete vg.test t TXT "${D[@]}"
+vg "status" status "${D[@]}"
+
+# the daemon's normal run: thousands of changes delivered, then SIGTERM
+"$DROVER" server add w1 --api "$W1_API" --api-key-file "$W1_API_KEYFILE" --dns "$W1_DNS" \
+	--control "$W1_CONTROL" --control-secret-file "$W1_CONTROL_SECRETFILE" "${D[@]}" >/dev/null
+for i in 0 1 2 3 4 5 6 7 8 9; do
+	"$DROVER" zone create vg$i.test --ns ns1.vg$i.test "${D[@]}" >/dev/null
+	"$DROVER" rrset replace vg$i.test www A 300 192.0.2.1 "${D[@]}" >/dev/null
+done
+vglog=$HARNESS_DIR/vg.daemon.log
+valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
+	--errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file="$vglog" \
+	"$DROVER" run "${D[@]}" >"$HARNESS_DIR/daemon.out" 2>&1 &
+vgpid=$!
+# 3,000 changes: 300 transactions of 10 updates, spread over ten zones
+for t in $(seq 1 300); do
+	echo "BEGIN;"
+	for k in 0 1 2 3 4 5 6 7 8 9; do
+		echo "UPDATE records SET content = '10.$k.$((t / 256)).$((t % 256))' WHERE name = 'www.vg$k.test' AND type = 'A';"
+	done
+	echo "COMMIT;"
+done >"$HARNESS_DIR/changes.sql"
+harness_psql -f "$HARNESS_DIR/changes.sql" >/dev/null
+synced() {
+	[ "$("$DROVER" status --json "${D[@]}" 2>/dev/null | jq -r '[.servers[].lag_entries] | add')" = 0 ]
+}
+deadline=$(($(date +%s) + 120))
+until synced || [ "$(date +%s)" -ge $deadline ]; do sleep 0.5; done
+synced
+ok $? "valgrind: drover run delivered 3,000 changes"
+is "$(harness_dig 1 www.vg9.test A)" "10.9.1.44" "valgrind: the worker serves the last change"
+kill -TERM $vgpid
+wait $vgpid
+rc=$?
+ok "$([ "$rc" = 0 ]; echo $?)" "valgrind: drover run: no memory error, no leak, exit 0 after SIGTERM (status $rc)"
+[ "$rc" = 0 ] || diag "$(cat "$vglog")"
 
 done_testing
 rc=$?
