@@ -3,7 +3,8 @@
 # installs the Debian packages, builds drover, starts a throwaway PostgreSQL
 # and two pdns_server workers in ./local (127.0.0.1 only), runs `drover
 # init`, registers both workers, and prints how to use them.
-# Run it again to start afresh; `bash quickstart.sh stop` stops the stack.
+# Then starts `drover run` in the background. Run it again to start afresh;
+# `bash quickstart.sh stop` stops the stack.
 set -eu
 cd "$(dirname "$0")"
 top=$(pwd)
@@ -11,7 +12,15 @@ SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 stack=$top/local/stack
 
+stop_daemon() {
+	if [ -f "$top/local/drover-run.pid" ]; then
+		kill -TERM "$(cat "$top/local/drover-run.pid")" 2>/dev/null
+		rm -f "$top/local/drover-run.pid"
+	fi
+}
+
 if [ "${1:-}" = stop ]; then
+	stop_daemon
 	[ -d "$stack" ] && bash t/lib/harness.sh stop "$stack" 0 >/dev/null
 	echo "local drover stack stopped"
 	exit 0
@@ -31,6 +40,7 @@ echo "== building drover"
 make -s -j2 >/dev/null
 
 echo "== starting PostgreSQL and two pdns workers in $top/local"
+stop_daemon
 [ -d "$stack" ] && bash t/lib/harness.sh stop "$stack" 0 >/dev/null 2>&1 || true
 # owner PID 1: the stack outlives this script, until `quickstart.sh stop`
 HARNESS_ROOT=$top/local HARNESS_OWNER_PID=1 DROVER_BUILDDIR=$top \
@@ -52,17 +62,27 @@ CONF
 ./drover server add w2 --api "$W2_API" --api-key-file "$W2_API_KEYFILE" --dns "$W2_DNS" \
 	--control "$W2_SOCKDIR/pdns.controlsocket" --config "$conf"
 
+nohup ./drover run --config "$conf" >"$top/local/drover-run.log" 2>&1 &
+echo $! >"$top/local/drover-run.pid"
+for _ in $(seq 1 50); do
+	./drover status --config "$conf" >/dev/null 2>&1 && break
+	sleep 0.2
+done
+
 cat <<USAGE
 
-drover is ready. PostgreSQL listens on 127.0.0.1:$PGPORT, the workers on
+drover is running. PostgreSQL listens on 127.0.0.1:$PGPORT, the workers on
   w1: DNS $W1_DNS, API $W1_API
   w2: DNS $W2_DNS, API $W2_API
-and both read the same database.
+both read the same database, and drover run (log: local/drover-run.log)
+makes every change served by both at once.
 
-  ./drover server list --config $conf
-  ./drover init --check --config $conf
+  ./drover zone create example.org --ns ns1.example.org --wait --config $conf
+  ./drover rrset replace example.org www A 300 192.0.2.1 --wait --config $conf
+  dig @127.0.0.1 -p $W1_DNS_PORT www.example.org A
+  dig @127.0.0.1 -p $W2_DNS_PORT www.example.org A
+  ./drover status --config $conf
   psql "host=127.0.0.1 port=$PGPORT dbname=drover user=drover passfile=$PGPASSFILE"
-  dig @127.0.0.1 -p $W1_DNS_PORT example.org SOA
 
 Stop it with: bash quickstart.sh stop
 USAGE
