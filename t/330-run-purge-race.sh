@@ -26,7 +26,7 @@ printf 'www.race.test A\n' >"$HARNESS_DIR/queries"
 dnsperf -s 127.0.0.1 -p "$W1_DNS_PORT" -d "$HARNESS_DIR/queries" -l 600 -c 4 -q 200 \
 	>"$HARNESS_DIR/dnsperf.out" 2>&1 &
 LOAD=$!
-trap 'kill $LOAD 2>/dev/null' EXIT
+harness_track_pid $LOAD
 sleep 1
 
 stale=0 failed=0

@@ -62,6 +62,7 @@ valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file="$vglog" \
 	"$DROVER" run "${D[@]}" >"$HARNESS_DIR/daemon.out" 2>&1 &
 vgpid=$!
+harness_track_pid $vgpid
 # 3,000 changes: 300 transactions of 10 updates, spread over ten zones
 for t in $(seq 1 300); do
 	echo "BEGIN;"

@@ -27,6 +27,7 @@ start_daemon() { # LOGFILE [extra args] - sets DAEMON_PID
 	shift
 	"$DROVER" run --db "$DROVER_DB" --config /dev/null --log-level info "$@" >>"$log" 2>&1 &
 	DAEMON_PID=$!
+	harness_track_pid $DAEMON_PID
 }
 
 stop_daemon() { # PID - SIGTERM, wait; returns the daemon's exit status

@@ -40,8 +40,8 @@
 # them is sent on stdin, curl reads the API key header from stdin (-K -).
 #
 # Functions (sourced mode): harness_start, harness_stop, harness_psql, harness_psql_as,
-# harness_dig, harness_pdns_control, harness_reset, harness_pgbin. Each is documented where it
-# is defined.
+# harness_dig, harness_pdns_control, harness_reset, harness_pgbin, harness_track_pid. Each is
+# documented where it is defined.
 # All diagnostics are TAP comment lines ("# ...") on stdout; fatal start errors "Bail out! ...".
 
 # ---------------------------------------------------------------------------------------------
@@ -675,6 +675,12 @@ _hx_stop_dir() { # DIR STATUS [quiet] [STATEFILE] - the one teardown path (all m
 			kill -TERM "$HX_WATCHDOG_PID" 2>/dev/null
 		fi
 
+		# Processes the test started against this cluster (drover run, load
+		# generators): killed first, so none outlives its servers.
+		for pid in $(sed -n 's/^HX_CLIENT_PID=//p' "$statefile"); do
+			_hx_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+		done
+
 		# Workers: TERM, a bounded wait, then KILL. Only PIDs whose argv names their folder.
 		pids=
 		for ((i = 1; i <= HX_NWORKERS; i++)); do
@@ -819,6 +825,10 @@ harness_pgbin() {
 
 # harness_psql [psql args...] - psql as superuser postgres over the unix socket, database drover.
 # shellcheck disable=SC2153 # PGPORT and PGHOST_SOCKDIR come from $HARNESS_DIR/env
+harness_track_pid() { # PID - a process of the test's, killed when the cluster stops
+	_hx_state HX_CLIENT_PID "$1"
+}
+
 harness_psql() {
 	"$(_hx_pgbindir)/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGHOST_SOCKDIR" -p "$PGPORT" \
 		-U postgres -d drover "$@"
