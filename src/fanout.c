@@ -205,14 +205,14 @@ static void fs_health(struct fs *s, enum health h, const char *why)
 	(void)fs_query(s,
 		       "INSERT INTO drover.server_health AS h (server_id, state, last_error,"
 		       " last_error_at, last_ok_at)"
-		       " VALUES ($1, $2, $3, CASE WHEN $3::text IS NULL THEN NULL ELSE now() END,"
-		       "  CASE WHEN $2 = 'healthy' THEN now() END)"
+		       " SELECT $1, $2, $3, CASE WHEN $3::text IS NULL THEN NULL ELSE now() END,"
+		       "  CASE WHEN $2 = 'healthy' THEN now() END"
+		       " WHERE EXISTS (SELECT 1 FROM drover.servers WHERE id = $1)"
 		       " ON CONFLICT (server_id) DO UPDATE SET state = EXCLUDED.state,"
 		       "  last_error = coalesce(EXCLUDED.last_error, h.last_error),"
 		       "  last_error_at = coalesce(EXCLUDED.last_error_at, h.last_error_at),"
 		       "  last_ok_at = coalesce(EXCLUDED.last_ok_at, h.last_ok_at),"
-		       "  updated_at = now()"
-		       " WHERE EXISTS (SELECT 1 FROM drover.servers WHERE id = $1)",
+		       "  updated_at = now()",
 		       3, p, health_cb);
 }
 
