@@ -1,0 +1,167 @@
+#!/bin/bash
+# bench/run.sh - `make bench`: drover measured side by side with what a user
+# would otherwise get, on the real harness (PostgreSQL and three pdns
+# workers with default cache settings). Prints one table and writes the same
+# figures as JSON to bench/results/ (git-ignored). QUICK=1: a small version
+# of everything in a few minutes; the full run stays under 40 minutes.
+# Rows whose capability is not built yet print "not yet".
+set -u
+srcdir=${DROVER_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
+export DROVER_SRCDIR=$srcdir DROVER_BUILDDIR=${DROVER_BUILDDIR:-$srcdir}
+QUICK=${QUICK:-}
+. "$srcdir/t/lib/harness.sh"
+. "$srcdir/t/lib/daemon.sh"
+PROP=$DROVER_BUILDDIR/bench/propagation
+[ -x "$PROP" ] || { echo "bench: build bench/propagation first (make bench)"; exit 2; }
+
+if [ -n "$QUICK" ]; then
+	N=30 NB=5 LOAD_S=10 FOOT_S=10
+else
+	N=200 NB=20 LOAD_S=60 FOOT_S=60
+fi
+stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+results=$srcdir/bench/results
+mkdir -p "$results"
+json=$results/bench-$stamp.json
+rows=()
+add_row() { rows+=("$1"); } # "name|compared with|figures|bound by"
+
+harness_start bench 990 3 || exit 1
+export PGPASSFILE
+D=(--db "$DROVER_DB" --config /dev/null)
+WORKERS="$W1_DNS,$W2_DNS,$W3_DNS"
+register_workers 3
+
+# zones: p* for drover's rows, b* for the baselines without drover
+for z in $(seq 0 19); do
+	"$DROVER" zone create p$z.bench --ns ns1.p$z.bench "${D[@]}" >/dev/null
+	"$DROVER" rrset replace p$z.bench www A 300 192.0.2.1 "${D[@]}" >/dev/null
+	"$DROVER" zone create b$z.bench --ns ns1.b$z.bench "${D[@]}" >/dev/null
+	"$DROVER" rrset replace b$z.bench www A 300 192.0.2.1 "${D[@]}" >/dev/null
+done
+for w in 1 2 3; do harness_pdns_control $w rediscover >/dev/null; done
+
+prop() { # ARGS... - run the propagation program, print its JSON
+	"$PROP" --db "$DROVER_DB" --workers "$WORKERS" --drover "$DROVER" --api "$W1_API" \
+		--api-key "$(cat "$W1_API_KEYFILE")" "$@"
+}
+fig() { # JSON - "p50 X, p95 Y, p99 Z, max M ms (min m, n samples)"
+	echo "$1" | jq -r '"p50 \(.p50_ms) ms, p95 \(.p95_ms), p99 \(.p99_ms), max \(.max_ms) (min \(.min_ms), \(.answered)/\(.samples) samples, \(.over_1s) over 1 s)"'
+}
+echo "[" >"$json"
+emit() { echo "$1," >>"$json"; }
+
+# ---- 1. baselines without drover (long by nature: many samples at once)
+echo "# baselines without drover (stale windows of ~21 s, REFUSED of ~170-210 s)" >&2
+out=$(prop --mode sql --prefix b --samples $NB --zones $NB --parallel 1 --interval-ms 100 --timeout-s 120)
+emit "{\"row\": \"baseline-raw-sql\", \"result\": $out}"
+add_row "stale window after a raw SQL write, no drover|(baseline)|$(fig "$out")|the workers' cache-ttl (20 s)"
+out=$(prop --mode api --prefix b --samples $NB --zones $NB --parallel 1 --interval-ms 100 --timeout-s 120)
+emit "{\"row\": \"baseline-api-patch\", \"result\": $out}"
+add_row "stale window on other workers after an API PATCH, no drover|(baseline)|$(fig "$out")|the workers' cache-ttl (20 s)"
+if [ -z "$QUICK" ]; then
+	out=$(prop --mode newzone --prefix bn --samples $NB --parallel 1 --interval-ms 500 --timeout-s 400)
+	emit "{\"row\": \"baseline-new-zone\", \"result\": $out}"
+	add_row "REFUSED window of a zone created by SQL, no drover|(baseline)|$(fig "$out")|zone-cache-refresh-interval (300 s)"
+else
+	add_row "REFUSED window of a zone created by SQL, no drover|(baseline)|skipped with QUICK=1 (takes ~4 min)|zone-cache-refresh-interval"
+fi
+
+# ---- 2. with drover run
+LOG=$HARNESS_DIR/daemon.log
+start_daemon "$LOG" --log-level warning
+wait_until 20000 daemon_ready && wait_until 20000 in_sync || { echo "bench: daemon not ready"; exit 1; }
+for mode in drover sql api newzone; do
+	out=$(prop --mode $mode --samples $N --timeout-s 30)
+	emit "{\"row\": \"drover-$mode\", \"load\": \"idle\", \"result\": $out}"
+	case $mode in
+	drover) what="drover rrset replace" ;; sql) what="raw SQL UPDATE" ;;
+	api) what="API PATCH on worker 1" ;; newzone) what="new zone by raw SQL" ;;
+	esac
+	add_row "$what -> all 3 workers, drover run, idle|baselines above|$(fig "$out")|control channel + SOA probe; capture commit"
+done
+
+# under a steady query load on worker 1 (the load that exposes the 4.7 purge race)
+if command -v dnsperf >/dev/null; then
+	printf 'www.p0.bench A\nwww.p1.bench A\nwww.p2.bench A\n' >"$HARNESS_DIR/queries"
+	dnsperf -s 127.0.0.1 -p "$W1_DNS_PORT" -d "$HARNESS_DIR/queries" -l 3600 -c 4 -Q 20000 \
+		>"$HARNESS_DIR/dnsperf.out" 2>&1 &
+	load=$!
+	harness_track_pid $load
+	sleep 1
+	out=$(prop --mode sql --samples $N --timeout-s 30)
+	kill -INT $load
+	wait $load 2>/dev/null
+	qps=$(sed -n 's/.*Queries per second: *\([0-9.]*\).*/\1/p' "$HARNESS_DIR/dnsperf.out")
+	emit "{\"row\": \"drover-sql-under-load\", \"qps\": \"${qps:-?}\", \"result\": $out}"
+	add_row "raw SQL UPDATE -> all 3 workers, ${qps%.*} queries/s on worker 1|idle row|$(fig "$out")|worker 1's CPU (shared 2 cores)"
+fi
+
+# ---- 3. the floor: one purge on one worker, in isolation
+floor() { # LABEL COMMAND... - median and p95 of 50 runs of COMMAND, in ms
+	local t
+	for i in $(seq 1 50); do
+		t=$(($(date +%s%N)))
+		"$@" >/dev/null 2>&1
+		echo $((($(date +%s%N) - t) / 1000))
+	done | sort -n | awk '{ v[NR] = $1 } END { printf "median %.2f ms, p95 %.2f ms (50 calls)", v[25] / 1000, v[48] / 1000 }'
+}
+api_flush() {
+	printf 'header = "X-API-Key: %s"\n' "$(cat "$W1_API_KEYFILE")" |
+		curl -s -o /dev/null -K - -X PUT "$W1_API/api/v1/servers/localhost/cache/flush?domain=p0.bench."
+}
+add_row "floor: API cache flush of one zone on one worker (curl)|control channel row|$(floor api api_flush)|the pdns API (opens a DB connection per call)"
+add_row "floor: control-channel purge of one zone (pdns_control)|API row|$(floor ctl harness_pdns_control 1 'purge p0.bench$')|pdns_control start-up; the purge itself ~0.3 ms"
+
+# ---- 4. daemon footprint under sustained change load
+pid=$DAEMON_PID
+cpu0=$(awk '{ print $14 + $15 }' /proc/$pid/stat)
+t_end=$(($(date +%s) + FOOT_S))
+commits=0 maxlag=0
+while [ "$(date +%s)" -lt $t_end ]; do
+	{
+		for k in $(seq 1 20); do
+			echo "BEGIN;"
+			for z in 0 1 2 3 4 5 6 7 8 9; do
+				echo "UPDATE records SET content = '10.9.$z.$((RANDOM % 250))' WHERE name = 'www.p$((z + 10 * (k % 2))).bench' AND type = 'A';"
+			done
+			echo "COMMIT;"
+		done
+	} | harness_psql >/dev/null
+	commits=$((commits + 20))
+	lag=$("$DROVER" status --json "${D[@]}" | jq '[.servers[].lag_entries] | max')
+	[ "${lag:-0}" -gt "$maxlag" ] && maxlag=$lag
+done
+wait_until 30000 in_sync
+cpu1=$(awk '{ print $14 + $15 }' /proc/$pid/stat)
+rss=$(awk '/VmHWM/ { print $2 }' /proc/$pid/status)
+ticks=$(getconf CLK_TCK)
+rate=$((commits * 10 / FOOT_S))
+emit "{\"row\": \"daemon-footprint\", \"seconds\": $FOOT_S, \"commits\": $commits, \"changes_per_s\": $rate, \"cpu_s\": $(echo "($cpu1 - $cpu0) / $ticks" | bc -l), \"peak_rss_kb\": $rss, \"max_lag_entries\": $maxlag}"
+add_row "drover run under load for ${FOOT_S}s|-|$rate changes/s reached (10 per transaction), CPU $(printf '%.1f' "$(echo "($cpu1 - $cpu0) / $ticks" | bc -l)") s, peak RSS $((rss / 1024)) MiB, max lag $maxlag entries|the load generator (psql) and PostgreSQL"
+
+stop_daemon "$DAEMON_PID"
+harness_stop 0
+trap - EXIT
+
+# ---- 5. capture cost (its own PostgreSQL)
+if [ -x "$srcdir/bench/capture-cost.sh" ] || [ -f "$srcdir/bench/capture-cost.sh" ]; then
+	cc=$(RUNS=${QUICK:+2} SECS=${QUICK:+3} bash "$srcdir/bench/capture-cost.sh" 2>&1 | tail -n 20)
+	add_row "capture cost (bench/capture-cost.sh)|triggers off|see below|PostgreSQL"
+fi
+
+add_row "write throughput: 1,000,000 records over 10,000 zones (import)|pdns API, pdnsutil, COPY|not yet (zone import)|-"
+add_row "failover repoint across 10,000 zones|-|not yet (drover repoint)|-"
+add_row "drover check on 100,000 zones x 3 workers|dnsperf sweep|not yet (drover check)|-"
+
+echo "{\"date\": \"$stamp\", \"host\": \"$(uname -n)\", \"quick\": \"${QUICK:-0}\"}" >>"$json"
+echo "]" >>"$json"
+
+printf '\n%-75s | %s\n' "benchmark ($stamp, $(nproc) cores)" "figures | compared with | bound by"
+for r in "${rows[@]}"; do
+	IFS='|' read -r name cmp figs bound <<<"$r"
+	printf '%-75s | %s | %s | %s\n' "$name" "$figs" "$cmp" "$bound"
+done
+[ -n "${cc:-}" ] && printf '\n%s\n' "$cc"
+echo
+echo "JSON: $json"
