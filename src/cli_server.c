@@ -108,6 +108,10 @@ static int fill_server(struct cli *cli, struct server_args *a, const char *name,
 		srv->dns_address = dr_xstrdup(a->dns);
 	} else {
 		srv->dns_address = default_dns(srv->api_url);
+		if (dr_server_check_hostport(srv->dns_address, "--dns", NULL))
+			return dr_error_set(err, DR_EUSAGE, "dns",
+					    "--dns IP:PORT is required when the API host is not an "
+					    "IP address");
 	}
 	if (a->control_secret_file && !a->control)
 		return dr_error_set(err, DR_EUSAGE, "control",

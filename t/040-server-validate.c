@@ -46,7 +46,10 @@ int main(void)
 	ok(dr_server_check_hostport("127.0.0.1", "--dns", &err) == DR_EINVAL &&
 		   strstr(err.msg, "--dns"),
 	   "missing port rejected, option named");
-	ok(dr_server_check_hostport("h:0", "--dns", &err) == DR_EINVAL, "port 0 rejected");
+	ok(dr_server_check_hostport("10.0.0.1:0", "--dns", &err) == DR_EINVAL, "port 0 rejected");
+	ok(dr_server_check_hostport("localhost:53", "--dns", &err) == DR_EINVAL &&
+		   strstr(err.msg, "IP:PORT"),
+	   "a host name is rejected: the daemon resolves nothing on its loop");
 
 	fd = mkstemp(path);
 	if (fd < 0)

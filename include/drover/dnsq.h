@@ -33,13 +33,13 @@ typedef void (*dr_dnsq_cb)(void *ud, const struct dr_soa_answer *ans);
 struct dr_dnsq *dr_dnsq_new(struct ev_loop *loop, size_t max_inflight);
 void dr_dnsq_free(struct dr_dnsq *q); /* cancels everything, no callbacks; NULL-safe */
 
-/* Ask address ("127.0.0.1:5300", "[::1]:53") for zone's SOA (zone with or
- * without the trailing dot), RD off. Returns 0, or DR_EINVAL for a bad
- * address or name (cb is then never called). */
+/* Ask address ("127.0.0.1:5300", "[::1]:53"; numeric) for zone's SOA (zone
+ * with or without the trailing dot), RD off. Returns 0, or DR_EINVAL for a
+ * bad address or name or a timeout_ms <= 0 (cb is then never called). */
 int dr_dnsq_soa(struct dr_dnsq *q, const char *address, const char *zone, long timeout_ms,
 		dr_dnsq_cb cb, void *ud) DR_MUSTCHECK;
 
-void dr_dnsq_cancel(struct dr_dnsq *q, void *ud); /* every query with this ud, queued too */
+void dr_dnsq_cancel(struct dr_dnsq *q, void *ud); /* every query with exactly this ud, queued too */
 size_t dr_dnsq_pending(const struct dr_dnsq *q);  /* in flight plus queued */
 
 #endif

@@ -34,7 +34,7 @@ int dr_server_check_name(const char *name, struct dr_error *err) DR_MUSTCHECK;
  * Caller frees *out. */
 int dr_server_parse_api_url(const char *url, char **out, struct dr_error *err) DR_MUSTCHECK;
 
-/* Validate "HOST:PORT" ("[v6]:PORT" too); port 1-65535. */
+/* Validate "IP:PORT" ("[v6]:PORT" too), numeric; port 1-65535. */
 int dr_server_check_hostport(const char *s, const char *field, struct dr_error *err) DR_MUSTCHECK;
 
 /* Insert a server and its secrets in one transaction. notify < 0 means
