@@ -18,6 +18,8 @@
 #include <libpq-fe.h>
 
 #include "drover/dnsq.h"
+#include "drover/http.h"
+#include "drover/pdnsctl.h"
 #include "drover/util.h"
 
 #define MAXW 8
@@ -28,7 +30,7 @@ struct probe {
 };
 
 static struct {
-	const char *mode, *db, *drover, *api, *api_key, *prefix;
+	const char *mode, *db, *drover, *api, *api_key, *prefix, *control, *secret;
 	const char *workers[MAXW];
 	int nworkers, samples, zones;
 	double interval_ms, timeout_s;
@@ -55,6 +57,18 @@ static void die(const char *what)
 {
 	fprintf(stderr, "propagation: %s\n", what);
 	exit(2);
+}
+
+/* First line of a file: secrets never travel on the command line. */
+static const char *read_secret(const char *path)
+{
+	struct dr_error err;
+	char *text = NULL;
+
+	if (dr_read_file(path, 4096, &text, NULL, &err))
+		die(err.msg);
+	text[strcspn(text, "\r\n")] = '\0';
+	return text;
 }
 
 static PGresult *sql(const char *q, int n, const char *const *p)
@@ -272,6 +286,56 @@ static void prime(void)
 		ev_run(B.loop, 0);
 }
 
+/* ---- the floor: one purge on one worker, sequentially, in process */
+
+static double floor_t0, *floor_lat;
+static int floor_i, floor_fail;
+static struct dr_http *floor_http;
+static struct dr_pdnsctl *floor_ctl;
+
+static void floor_next(void);
+
+static void floor_ctl_cb(void *ud, int err, const char *reply, const char *errmsg)
+{
+	(void)ud;
+	(void)reply;
+	(void)errmsg;
+	floor_fail += err != 0;
+	floor_lat[floor_i++] = now_ms() - floor_t0;
+	floor_next();
+}
+
+static void floor_http_cb(void *ud, const struct dr_http_result *r)
+{
+	(void)ud;
+	floor_fail += r->err != 0 || r->status != 200;
+	floor_lat[floor_i++] = now_ms() - floor_t0;
+	floor_next();
+}
+
+static void floor_next(void)
+{
+	char url[300];
+	int rc;
+
+	if (floor_i == B.samples) {
+		ev_break(B.loop, EVBREAK_ALL);
+		return;
+	}
+	floor_t0 = now_ms();
+	if (!strcmp(B.mode, "floor-ctl")) {
+		rc = dr_pdnsctl_send(floor_ctl, B.control, B.secret, "purge p0.bench$", 2000,
+				     floor_ctl_cb, NULL);
+	} else {
+		snprintf(url, sizeof(url), "%s/api/v1/servers/localhost/cache/flush?domain=p0.bench.",
+			 B.api);
+		rc = dr_http_request(floor_http, "PUT", url, B.api_key, NULL, 5000, floor_http_cb,
+				     NULL);
+	}
+	if (rc)
+		die("cannot start a purge");
+}
+
 static int cmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -298,7 +362,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(k, "--db")) B.db = v;
 		else if (!strcmp(k, "--drover")) B.drover = v;
 		else if (!strcmp(k, "--api")) B.api = v;
-		else if (!strcmp(k, "--api-key")) B.api_key = v;
+		else if (!strcmp(k, "--api-key-file")) B.api_key = read_secret(v);
 		else if (!strcmp(k, "--workers")) wlist = dr_xstrdup(v);
 		else if (!strcmp(k, "--samples")) B.samples = atoi(v);
 		else if (!strcmp(k, "--zones")) B.zones = atoi(v);
@@ -306,6 +370,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(k, "--interval-ms")) B.interval_ms = atof(v);
 		else if (!strcmp(k, "--timeout-s")) B.timeout_s = atof(v);
 		else if (!strcmp(k, "--parallel")) B.parallel = atoi(v);
+		else if (!strcmp(k, "--control")) B.control = v;
+		else if (!strcmp(k, "--secret-file")) B.secret = read_secret(v);
 		else die("unknown option");
 	}
 	if (!B.db || !wlist || B.samples < 1)
@@ -323,6 +389,25 @@ int main(int argc, char **argv)
 	B.t0 = dr_xcalloc((size_t)B.samples, sizeof(double));
 	B.serial = dr_xcalloc((size_t)B.samples, sizeof(unsigned));
 	B.probes = dr_xcalloc((size_t)B.samples * (size_t)B.nworkers, sizeof(struct probe));
+	if (!strncmp(B.mode, "floor-", 6)) {
+		floor_lat = dr_xcalloc((size_t)B.samples, sizeof(double));
+		floor_http = dr_http_new(B.loop);
+		floor_ctl = dr_pdnsctl_new(B.loop);
+		floor_next();
+		ev_run(B.loop, 0);
+		n = floor_i;
+		qsort(floor_lat, (size_t)n, sizeof(double), cmp);
+		printf("{\"mode\": \"%s\", \"samples\": %d, \"answered\": %d, \"timeouts\": %d,"
+		       " \"over_1s\": 0, \"min_ms\": %.3f, \"p50_ms\": %.3f, \"p95_ms\": %.3f,"
+		       " \"p99_ms\": %.3f, \"max_ms\": %.3f}\n",
+		       B.mode, B.samples, n - floor_fail, floor_fail, floor_lat[0],
+		       floor_lat[(int)((n - 1) * 0.5)], floor_lat[(int)((n - 1) * 0.95)],
+		       floor_lat[(int)((n - 1) * 0.99)], floor_lat[n - 1]);
+		dr_http_free(floor_http);
+		dr_pdnsctl_free(floor_ctl);
+		free(floor_lat);
+		return floor_fail ? 1 : 0;
+	}
 	if (B.parallel) {
 		prime();
 		for (int i = 0; i < B.samples; i++)

@@ -43,7 +43,7 @@ for w in 1 2 3; do harness_pdns_control $w rediscover >/dev/null; done
 
 prop() { # ARGS... - run the propagation program, print its JSON
 	"$PROP" --db "$DROVER_DB" --workers "$WORKERS" --drover "$DROVER" --api "$W1_API" \
-		--api-key "$(cat "$W1_API_KEYFILE")" "$@"
+		--api-key-file "$W1_API_KEYFILE" "$@"
 }
 fig() { # JSON - "p50 X, p95 Y, p99 Z, max M ms (min m, n samples)"
 	echo "$1" | jq -r '"p50 \(.p50_ms) ms, p95 \(.p95_ms), p99 \(.p99_ms), max \(.max_ms) (min \(.min_ms), \(.answered)/\(.samples) samples, \(.over_1s) over 1 s)"'
@@ -97,21 +97,13 @@ if command -v dnsperf >/dev/null; then
 	add_row "raw SQL UPDATE -> all 3 workers, ${qps%.*} queries/s on worker 1|idle row|$(fig "$out")|worker 1's CPU (shared 2 cores)"
 fi
 
-# ---- 3. the floor: one purge on one worker, in isolation
-floor() { # LABEL COMMAND... - median and p95 of 50 runs of COMMAND, in ms
-	local t
-	for i in $(seq 1 50); do
-		t=$(($(date +%s%N)))
-		"$@" >/dev/null 2>&1
-		echo $((($(date +%s%N) - t) / 1000))
-	done | sort -n | awk '{ v[NR] = $1 } END { printf "median %.2f ms, p95 %.2f ms (50 calls)", v[25] / 1000, v[48] / 1000 }'
-}
-api_flush() {
-	printf 'header = "X-API-Key: %s"\n' "$(cat "$W1_API_KEYFILE")" |
-		curl -s -o /dev/null -K - -X PUT "$W1_API/api/v1/servers/localhost/cache/flush?domain=p0.bench."
-}
-add_row "floor: API cache flush of one zone on one worker (curl)|control channel row|$(floor api api_flush)|the pdns API (opens a DB connection per call)"
-add_row "floor: control-channel purge of one zone (pdns_control)|API row|$(floor ctl harness_pdns_control 1 'purge p0.bench$')|pdns_control start-up; the purge itself ~0.3 ms"
+# ---- 3. the floor: one purge on one worker, in isolation (drover's own I/O modules)
+out=$(prop --mode floor-ctl --samples 200 --control "$W1_CONTROL" --secret-file "$W1_CONTROL_SECRETFILE")
+emit "{\"row\": \"floor-control-purge\", \"result\": $out}"
+add_row "floor: control-channel purge of one zone on one worker (TCP)|API flush row|$(fig "$out")|pdns's control channel"
+out=$(prop --mode floor-api --samples 200)
+emit "{\"row\": \"floor-api-flush\", \"result\": $out}"
+add_row "floor: API cache flush of one zone on one worker|control row|$(fig "$out")|the pdns API (a new DB connection per call)"
 
 # ---- 4. daemon footprint under sustained change load
 pid=$DAEMON_PID
