@@ -372,7 +372,8 @@ static void fs_read(struct fs *s)
 	}
 }
 
-/* ---- INIT: a server without a cursor */
+/* ---- INIT: a server without a cursor: start it at the head of the log,
+ * then reload its zone list and purge all its caches */
 
 static void init_next(struct fs *s);
 
@@ -389,11 +390,8 @@ static void init_cursor_cb(void *ud, int err, const PGresult *res, const char *e
 	}
 	snprintf(s->cur_txid, sizeof(s->cur_txid), "%s", PQgetvalue(res, 0, 0));
 	s->cur_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	s->has_cursor = true;
-	dr_log(LOG_NOTICE, "fanout", "[server %s] purged whole; delivering from the head of the log",
-	       s->name);
-	s->st = FS_IDLE;
-	fs_kick(s);
+	s->init_step++;
+	init_next(s);
 }
 
 static void init_ctl_cb(void *ud, int err, const char *reply, const char *errmsg)
@@ -454,8 +452,17 @@ static void init_next(struct fs *s)
 	struct dr_fanout_io *io = &s->fo->io;
 	int rc = 0;
 
+	/* the cursor first: a change committed after it is delivered as usual,
+	 * one committed before it is covered by the whole purge that follows */
 	switch (s->init_step) {
-	case 0: /* reload the zone list, so zones created meanwhile are known */
+	case 0:
+		if (fs_query(s, DR_OUTBOX_START_SQL, 1, (const char *const[]){ s->idtext },
+			     init_cursor_cb)) {
+			fs_set_error(s, NULL, "database connection lost");
+			fs_fail(s);
+		}
+		return;
+	case 1: /* reload the zone list, so zones created meanwhile are known */
 		if (s->control) {
 			rc = dr_pdnsctl_send(io->ctl, s->control, s->control_secret, "rediscover",
 					     CTL_TIMEOUT_MS, init_ctl_cb, s);
@@ -463,7 +470,7 @@ static void init_next(struct fs *s)
 		}
 		s->init_step++;
 		/* fall through */
-	case 1: /* purge every cache */
+	case 2: /* purge every cache */
 		if (s->control) {
 			rc = dr_pdnsctl_send(io->ctl, s->control, s->control_secret, "purge",
 					     CTL_TIMEOUT_MS, init_ctl_cb, s);
@@ -476,25 +483,12 @@ static void init_next(struct fs *s)
 			free(url);
 		}
 		break;
-	default: /* start at the head; keep a cursor another daemon wrote first */
-		if (fs_query(s,
-			     "WITH head AS (" "SELECT * FROM (VALUES (1)) v(x),"
-			     " LATERAL (SELECT coalesce((SELECT txid FROM drover.changes"
-			     "  WHERE txid < pg_snapshot_xmin(pg_current_snapshot())"
-			     "  ORDER BY txid DESC, id DESC LIMIT 1), '0'::xid8) AS txid,"
-			     "  coalesce((SELECT id FROM drover.changes"
-			     "  WHERE txid < pg_snapshot_xmin(pg_current_snapshot())"
-			     "  ORDER BY txid DESC, id DESC LIMIT 1), 0) AS id) h),"
-			     " ins AS (INSERT INTO drover.cursors (server_id, txid, id)"
-			     "  SELECT $1, txid, id FROM head ON CONFLICT (server_id) DO NOTHING"
-			     "  RETURNING txid, id)"
-			     " SELECT txid::text, id FROM ins"
-			     " UNION ALL SELECT txid::text, id FROM drover.cursors"
-			     "  WHERE server_id = $1 AND NOT EXISTS (SELECT 1 FROM ins)",
-			     1, (const char *const[]){ s->idtext }, init_cursor_cb)) {
-			fs_set_error(s, NULL, "database connection lost");
-			fs_fail(s);
-		}
+	default:
+		s->has_cursor = true;
+		dr_log(LOG_NOTICE, "fanout",
+		       "[server %s] purged whole; delivering from the head of the log", s->name);
+		s->st = FS_IDLE;
+		fs_kick(s);
 		return;
 	}
 	if (rc) {

@@ -15,13 +15,18 @@ const char DR_OUTBOX_BATCH_SQL[] =
 	" AND c.txid < pg_snapshot_xmin(pg_current_snapshot())"
 	" ORDER BY c.txid, c.id LIMIT $3";
 
-const char DR_OUTBOX_HEAD_SQL[] =
-	"SELECT coalesce((SELECT txid::text FROM drover.changes"
-	"   WHERE txid < pg_snapshot_xmin(pg_current_snapshot())"
-	"   ORDER BY txid DESC, id DESC LIMIT 1), '0'),"
-	" coalesce((SELECT id FROM drover.changes"
-	"   WHERE txid < pg_snapshot_xmin(pg_current_snapshot())"
-	"   ORDER BY txid DESC, id DESC LIMIT 1), 0)";
+const char DR_OUTBOX_START_SQL[] =
+	"WITH head AS (SELECT txid, id FROM drover.changes"
+	"  WHERE txid < pg_snapshot_xmin(pg_current_snapshot())"
+	"  ORDER BY txid DESC, id DESC LIMIT 1),"
+	" pos AS (SELECT coalesce((SELECT txid FROM head), '0'::xid8) AS txid,"
+	"  coalesce((SELECT id FROM head), 0) AS id),"
+	" ins AS (INSERT INTO drover.cursors (server_id, txid, id)"
+	"  SELECT $1, txid, id FROM pos ON CONFLICT (server_id) DO NOTHING"
+	"  RETURNING txid, id)"
+	" SELECT txid::text, id FROM ins"
+	" UNION ALL SELECT txid::text, id FROM drover.cursors"
+	"  WHERE server_id = $1 AND NOT EXISTS (SELECT 1 FROM ins)";
 
 void dr_batch_release(struct dr_batch *b)
 {

@@ -17,9 +17,10 @@
  * gone). */
 extern const char DR_OUTBOX_BATCH_SQL[];
 
-/* The newest final entry: the head a new server starts from ("0", 0 when
- * the log is empty). Columns: txid, id. */
-extern const char DR_OUTBOX_HEAD_SQL[];
+/* Start server $1 at the head of the log (the newest final entry, or
+ * ("0", 0) when the log is empty), keeping a cursor another daemon wrote
+ * first. Columns: txid, id of the cursor. */
+extern const char DR_OUTBOX_START_SQL[];
 
 struct dr_zone_change {
 	char *zone;         /* storage form, no trailing dot */
