@@ -237,14 +237,14 @@ rc=$?
 case $rc:$out in 1:*"locked by PID $$"*) rc=0 ;; *) rc=1 ;; esac
 ok "$rc" "a second start on NUM 900 is refused while the lock is held"
 [ "$rc" = 0 ] || diag "exit status and output: $out"
-lock=/tmp/drover-harness-port-38000.lock
+lock=/tmp/drover-harness-port-28000.lock
 (exit 0) &
 dead=$!
 wait "$dead"
 printf '%s\n' "$dead" >"$lock" # pretend the lock is stale: now the port check must refuse
 out=$(HARNESS_OWNER_PID='' bash "$harness" start 900-dup 900 3 2>&1)
 rc=$?
-case $rc:$out in 1:*"already in use"*38000*) rc=0 ;; *) rc=1 ;; esac
+case $rc:$out in 1:*"already in use"*28000*) rc=0 ;; *) rc=1 ;; esac
 [ -e "$lock" ] && rc=1
 [ -e "$tmpbase/900-dup" ] && rc=1
 ok "$rc" "a stale lock is taken over, busy ports are refused, nothing is left behind"
@@ -305,14 +305,14 @@ is "$?" 143 "the child killed by SIGTERM exits with status 143"
 # shellcheck disable=SC2086
 left="$(alive_of $pids)$(procs_in "$d")"
 is "$left" "" "SIGTERM: no recorded PID ($pids) and no process of $d left"
-ok "$([ ! -e /tmp/drover-harness-port-38020.lock ] && echo 0 || echo 1)" "SIGTERM: port lock 901 released"
+ok "$([ ! -e /tmp/drover-harness-port-28020.lock ] && echo 0 || echo 1)" "SIGTERM: port lock 901 released"
 
 d=$tmpbase/902-sigkill
 pids=$(state_pids "$d")
 sleeper=$(cat "$tmpbase/902-sigkill.ready" 2>/dev/null)
 kill -KILL "$child_kill"
 # shellcheck disable=SC2086 # $pids is a list
-gone() { [ -z "$(alive_of $pids)$(procs_in "$d")" ] && [ ! -e /tmp/drover-harness-port-38040.lock ]; }
+gone() { [ -z "$(alive_of $pids)$(procs_in "$d")" ] && [ ! -e /tmp/drover-harness-port-28040.lock ]; }
 wait_for 20 gone
 ok $? "SIGKILL: the watchdog stops cluster 902 and releases its lock"
 [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
