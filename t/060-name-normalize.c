@@ -69,7 +69,7 @@ int main(void)
 		owner_bad("example.com", label, "longer than 63");
 	}
 	{
-		char name[300] = "";
+		char name[400] = "";
 
 		for (int i = 0; i < 30; i++)
 			strcat(name, "abcdefghi.");
