@@ -9,7 +9,7 @@ echo '#include "drover/schema.h"'
 echo 'const struct dr_sql_file dr_sql_files[] = {'
 for f in "$@"; do
 	printf '\t{ "%s",\n' "${f#sql/}"
-	awk '{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t");
+	awk '{ gsub(/\\/, "\\\\\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t");
 	       printf "\t  \"%s\\n\"\n", $0 }' "$f"
 	printf '\t},\n'
 done

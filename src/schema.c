@@ -76,10 +76,18 @@ static const char *sql_file_text(const char *name)
 	return NULL;
 }
 
-/* FNV-1a over every function file, names included, as 16 hex digits. */
+/* How init pins the functions' search_path: part of the digest, so a
+ * database pinned the old way is re-pinned. */
+#define PIN_VERSION "pin-2:pdns,pg_catalog,pg_temp"
+
+/* FNV-1a over every function file, names included, and PIN_VERSION, as 16
+ * hex digits. */
 static void functions_digest(char out[17])
 {
 	uint64_t h = 1469598103934665603ULL;
+
+	for (const unsigned char *c = (const unsigned char *)PIN_VERSION; *c; c++)
+		h = (h ^ *c) * 1099511628211ULL;
 
 	for (size_t i = 0; i < dr_sql_nfiles; i++) {
 		const char *parts[2] = { dr_sql_files[i].name, dr_sql_files[i].text };
@@ -276,8 +284,10 @@ static bool pdns_incomplete(const struct dr_schema_report *rep)
 }
 
 /* Pin the search path of every function in schema drover to the PowerDNS
- * schema (then pg_catalog), so triggers and SECURITY DEFINER functions
- * find the PowerDNS tables whatever the caller's search_path is. */
+ * schema, then pg_catalog, then pg_temp, so triggers and SECURITY DEFINER
+ * functions find the PowerDNS tables whatever the caller's search_path is,
+ * and a caller's temporary table named "domains" cannot stand in for the
+ * real one (pg_temp comes first when it is not named). */
 static int pin_search_path(PGconn *conn, const char *pdns_schema, struct dr_error *err)
 {
 	PGresult *res;
@@ -296,7 +306,8 @@ static int pin_search_path(PGconn *conn, const char *pdns_schema, struct dr_erro
 	for (int r = 0; !rc && r < PQntuples(res); r++) {
 		/* DDL takes no parameters: both names come from the catalogs,
 		 * the schema quoted by PQescapeIdentifier */
-		char *sql = dr_xasprintf("ALTER FUNCTION %s SET search_path = %s, pg_catalog",
+		char *sql = dr_xasprintf("ALTER FUNCTION %s SET search_path = %s, pg_catalog, "
+					 "pg_temp",
 					 PQgetvalue(res, r, 0), ident);
 
 		rc = dr_db_exec(conn, sql, 0, NULL, NULL, err);

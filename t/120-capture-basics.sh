@@ -283,6 +283,15 @@ is "$(dig +tries=1 +time=2 @127.0.0.1 -p "$W1_DNS_PORT" gone1.test SOA | grep -o
 	"status: REFUSED" \
 	"a deleted zone is gone from the worker"
 
+# --- TRUNCATE RESTART IDENTITY (harness_reset) reuses zone ids: a new zone
+# with an old id does not inherit the old zone's serial floor
+harness_reset
+is "$(q "SELECT count(*) FROM drover.zone_serials")" 0 "TRUNCATE of domains forgets the serial floors"
+m=$(mark)
+mkzone again.test 5
+is "$(q "SELECT zone_id || ' ' || serial || ' ' || serial_by FROM drover.changes WHERE id > $m")" \
+	"1 5 transaction" "a new zone with a reused id keeps the serial it was created with"
+
 # --- the log's shape fits the reader rule
 is "$(q "SELECT count(*) FROM drover.changes WHERE sealed_at IS NULL OR txid >= pg_snapshot_xmin(pg_current_snapshot())")" 0 \
 	"every committed entry is sealed and below the snapshot xmin"

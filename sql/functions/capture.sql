@@ -60,8 +60,9 @@
 --    whose new version equals the old one, and the bump's own UPDATE of the
 --    SOA row (recognised by a key from drover.capture_key that the bump sets
 --    in a transaction-local setting just before it, and the records trigger
---    clears; a client cannot forge it). TRUNCATE is
---    not captured either (it fires no row or statement DELETE triggers).
+--    clears; a client cannot forge it). TRUNCATE is not captured either
+--    (it fires no DELETE trigger); a TRUNCATE of domains only empties
+--    drover.zone_serials, since zone ids may then start again.
 --  * Rows cascaded away by deleting a zone fire the records (and metadata,
 --    keys, comments) triggers after the domains row is gone: those zones
 --    are skipped there, and the domains trigger logs zone_deleted with the
@@ -453,10 +454,22 @@ BEGIN
 END
 $$;
 
+-- Trigger function on TRUNCATE of domains: every zone is gone, and ids may
+-- start again (RESTART IDENTITY), so forget the serial floors; a new zone
+-- that gets an old id must not inherit the old zone's serial.
+CREATE OR REPLACE FUNCTION drover.capture_truncate() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET jit = off AS $$
+BEGIN
+	DELETE FROM drover.zone_serials;
+	RETURN NULL;
+END
+$$;
+
 REVOKE ALL ON FUNCTION drover.soa_serial(TEXT), drover.soa_with_serial(TEXT, BIGINT),
 	drover.capture_upsert(TEXT, INT[], TEXT[], TEXT[], BIGINT[], BOOLEAN[]),
 	drover.capture_records(), drover.capture_zone_rows(), drover.capture_domains(),
-	drover.capture_seal_one(drover.changes), drover.capture_seal() FROM PUBLIC;
+	drover.capture_seal_one(drover.changes), drover.capture_seal(), drover.capture_truncate()
+	FROM PUBLIC;
 
 -- The triggers. Statement-level triggers with transition tables take one
 -- event each (PostgreSQL allows transition tables only on single-event
@@ -480,6 +493,8 @@ CREATE OR REPLACE TRIGGER drover_capture_upd AFTER UPDATE ON domains
 CREATE OR REPLACE TRIGGER drover_capture_del AFTER DELETE ON domains
 	REFERENCING OLD TABLE AS old_rows
 	FOR EACH STATEMENT EXECUTE FUNCTION drover.capture_domains();
+CREATE OR REPLACE TRIGGER drover_capture_truncate AFTER TRUNCATE ON domains
+	FOR EACH STATEMENT EXECUTE FUNCTION drover.capture_truncate();
 
 CREATE OR REPLACE TRIGGER drover_capture_ins AFTER INSERT ON domainmetadata
 	REFERENCING NEW TABLE AS new_rows
