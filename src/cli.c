@@ -129,6 +129,29 @@ PGconn *cli_connect(struct cli *cli)
 	return conn;
 }
 
+PGconn *cli_start(struct cli *cli, int npos, int want, bool at_least, const char *args,
+		  char **argv, int *rc)
+{
+	PGconn *conn;
+
+	*rc = 0;
+	if (npos < want || (!at_least && npos > want)) {
+		if (npos > want)
+			*rc = cli_usage_error(cli, "unexpected argument '%s'", argv[want]);
+		else
+			*rc = cli_usage_error(cli, "expected %s, got %d argument%s", args, npos,
+					      npos == 1 ? "" : "s");
+		return NULL;
+	}
+	*rc = cli_setup(cli);
+	if (*rc)
+		return NULL;
+	conn = cli_connect(cli);
+	if (!conn)
+		*rc = dr_exit_code(cli->err.code);
+	return conn;
+}
+
 int cli_fail(struct cli *cli)
 {
 	fprintf(stderr, "%s: error: %s\n", cli->prog,

@@ -49,6 +49,13 @@ int cli_setup(struct cli *cli);
  * password). NULL after printing the error. */
 PGconn *cli_connect(struct cli *cli);
 
+/* What every database command does after cli_parse: check the number of
+ * positional arguments (exactly want, or at least want when at_least;
+ * args names them for the error, "ZONE NAME TYPE"), load the config,
+ * connect. NULL with *rc set (after printing why) on failure. */
+PGconn *cli_start(struct cli *cli, int npos, int want, bool at_least, const char *args,
+		  char **argv, int *rc);
+
 /* Print "drover: error: MESSAGE" for cli->err and return its exit code. */
 int cli_fail(struct cli *cli);
 

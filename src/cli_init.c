@@ -68,14 +68,9 @@ int cli_init_run(struct cli *cli, int argc, char **argv)
 		       &npos, &help);
 	if (rc || help)
 		return rc;
-	if (npos)
-		return cli_usage_error(cli, "unexpected argument '%s'", argv[0]);
-	rc = cli_setup(cli);
-	if (rc)
-		return rc;
-	conn = cli_connect(cli);
+	conn = cli_start(cli, npos, 0, false, "", argv, &rc);
 	if (!conn)
-		return dr_exit_code(cli->err.code);
+		return rc;
 	if (check) {
 		rc = run_check(cli, conn);
 	} else if (dr_schema_install(conn, &changed, &cli->err)) {

@@ -33,14 +33,9 @@ static int rrset_write(struct cli *cli, int argc, char **argv, enum dr_rrset_op 
 		       &npos, &help);
 	if (rc || help)
 		return rc;
-	if (npos < 5)
-		return cli_usage_error(cli, "expected ZONE NAME TYPE TTL and at least one CONTENT");
-	rc = cli_setup(cli);
-	if (rc)
-		return rc;
-	conn = cli_connect(cli);
+	conn = cli_start(cli, npos, 5, true, "ZONE NAME TYPE TTL CONTENT...", argv, &rc);
 	if (!conn)
-		return dr_exit_code(cli->err.code);
+		return rc;
 	if (dr_rrset_write(conn, op, argv[0], argv[1], argv[2], argv[3],
 			   (const char *const *)argv + 4, (size_t)npos - 4, &res, &cli->err)) {
 		rc = cli->err.code == DR_EUSAGE ? cli_usage_error(cli, "%s", cli->err.msg)
@@ -81,14 +76,9 @@ static int rrset_delete(struct cli *cli, int argc, char **argv)
 		       "rrset delete ZONE NAME TYPE [--wait[=SECONDS]]", &npos, &help);
 	if (rc || help)
 		return rc;
-	if (npos != 3)
-		return cli_usage_error(cli, "expected ZONE NAME TYPE");
-	rc = cli_setup(cli);
-	if (rc)
-		return rc;
-	conn = cli_connect(cli);
+	conn = cli_start(cli, npos, 3, false, "ZONE NAME TYPE", argv, &rc);
 	if (!conn)
-		return dr_exit_code(cli->err.code);
+		return rc;
 	if (dr_rrset_delete(conn, argv[0], argv[1], argv[2], &res, &cli->err)) {
 		rc = cli_fail(cli);
 	} else {

@@ -218,14 +218,9 @@ static int server_list(struct cli *cli, int argc, char **argv)
 		       &help);
 	if (rc || help)
 		return rc;
-	if (npos)
-		return cli_usage_error(cli, "unexpected argument '%s'", argv[0]);
-	rc = cli_setup(cli);
-	if (rc)
-		return rc;
-	conn = cli_connect(cli);
+	conn = cli_start(cli, npos, 0, false, "", argv, &rc);
 	if (!conn)
-		return dr_exit_code(cli->err.code);
+		return rc;
 	if (dr_server_list(conn, &list, &n, &cli->err)) {
 		rc = cli_fail(cli);
 		goto out;
@@ -271,14 +266,9 @@ static int server_by_name(struct cli *cli, int argc, char **argv, const char *ve
 	rc = cli_parse(cli, argc, argv, no_opts, NULL, NULL, usage, &npos, &help);
 	if (rc || help)
 		return rc;
-	if (npos != 1)
-		return cli_usage_error(cli, "expected one NAME, got %d arguments", npos);
-	rc = cli_setup(cli);
-	if (rc)
-		return rc;
-	conn = cli_connect(cli);
+	conn = cli_start(cli, npos, 1, false, "NAME", argv, &rc);
 	if (!conn)
-		return dr_exit_code(cli->err.code);
+		return rc;
 	if (!strcmp(verb, "remove"))
 		rc = dr_server_remove(conn, argv[0], &cli->err);
 	else

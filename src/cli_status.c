@@ -60,14 +60,9 @@ int cli_status_run(struct cli *cli, int argc, char **argv)
 		       &help);
 	if (rc || help)
 		return rc;
-	if (npos)
-		return cli_usage_error(cli, "unexpected argument '%s'", argv[0]);
-	rc = cli_setup(cli);
-	if (rc)
-		return rc;
-	conn = cli_connect(cli);
+	conn = cli_start(cli, npos, 0, false, "", argv, &rc);
 	if (!conn)
-		return dr_exit_code(cli->err.code);
+		return rc;
 	snprintf(stale, sizeof(stale), "%d", LEADER_STALE_S);
 	if (dr_db_exec(conn, STATUS_SQL, 0, NULL, &res, &cli->err) ||
 	    dr_db_exec(conn, LEADER_SQL, 1, p, &lead, &cli->err)) {

@@ -93,27 +93,6 @@ static void args_release(struct zone_args *a)
 	free(a->primaries);
 }
 
-/* Connect after checking the positional count; NULL after an error. */
-static PGconn *start(struct cli *cli, int npos, int want, char **argv, int *rc)
-{
-	PGconn *conn;
-
-	*rc = 0;
-	if (npos != want) {
-		*rc = npos > want ? cli_usage_error(cli, "unexpected argument '%s'", argv[want])
-				  : cli_usage_error(cli, "expected %d argument%s", want,
-						    want == 1 ? "" : "s");
-		return NULL;
-	}
-	*rc = cli_setup(cli);
-	if (*rc)
-		return NULL;
-	conn = cli_connect(cli);
-	if (!conn)
-		*rc = dr_exit_code(cli->err.code);
-	return conn;
-}
-
 static int zone_create(struct cli *cli, int argc, char **argv)
 {
 	struct zone_args a = { .wait = -1 };
@@ -147,7 +126,7 @@ static int zone_create(struct cli *cli, int argc, char **argv)
 	spec.soa_mname = a.soa_mname;
 	spec.soa_rname = a.soa_rname;
 	spec.account = a.account;
-	conn = start(cli, npos, 1, argv, &rc);
+	conn = cli_start(cli, npos, 1, false, "NAME", argv, &rc);
 	if (!conn)
 		goto out;
 	if (dr_zone_create(conn, &spec, &stored, &cli->err)) {
@@ -175,7 +154,7 @@ static int zone_delete(struct cli *cli, int argc, char **argv)
 		       &npos, &help);
 	if (rc || help)
 		return rc;
-	conn = start(cli, npos, 1, argv, &rc);
+	conn = cli_start(cli, npos, 1, false, "NAME", argv, &rc);
 	if (!conn)
 		return rc;
 	if (dr_zone_delete(conn, argv[0], &cli->err)) {
@@ -217,7 +196,7 @@ static int zone_list(struct cli *cli, int argc, char **argv)
 		       "zone list [--json] [--account NAME] [--match GLOB]", &npos, &help);
 	if (rc || help)
 		return rc;
-	conn = start(cli, npos, 0, argv, &rc);
+	conn = cli_start(cli, npos, 0, false, "", argv, &rc);
 	if (!conn)
 		return rc;
 	if (dr_zone_list(conn, a.account, a.match, &list, &n, &cli->err)) {
@@ -288,7 +267,7 @@ int cli_zone_print_rrsets(struct cli *cli, int argc, char **argv, bool header)
 		       &help);
 	if (rc || help)
 		return rc;
-	conn = start(cli, npos, 1, argv, &rc);
+	conn = cli_start(cli, npos, 1, false, header ? "NAME" : "ZONE", argv, &rc);
 	if (!conn)
 		return rc;
 	if (dr_zone_rrsets(conn, argv[0], &info, &sets, &n, &cli->err)) {
