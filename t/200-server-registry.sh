@@ -8,6 +8,14 @@
 . "${DROVER_SRCDIR:-.}/t/lib/harness.sh"
 DROVER=${DROVER_BUILDDIR:-.}/drover
 
+# a fake API that says it is a recursor (t/lib/fakeapi.py), started first so
+# the harness's EXIT trap stops it too
+FAKE_PORT=$((10000 + 20 * 200 + 18))
+FAKE_DIR=$(mktemp -d /tmp/drover-t200.XXXXXX)
+echo recursor >"$FAKE_DIR/mode"
+python3 "${DROVER_SRCDIR:-.}/t/lib/fakeapi.py" $FAKE_PORT "$FAKE_DIR/mode" "$FAKE_DIR/log" &
+FAKE=$!
+trap 'kill $FAKE 2>/dev/null; rm -rf "$FAKE_DIR"' EXIT
 harness_start 200-server-registry 200 3 || exit 1
 export PGPASSFILE
 D=(--db "$DROVER_DB" --config /dev/null)
@@ -74,6 +82,13 @@ run "$DROVER" server add bad3 --api "http://$W1_DNS" --api-key-file "$W1_API_KEY
 record
 ok "$([ "$rc" -ne 0 ]; echo $?)" "a DNS port given as --api is refused (exit $rc)"
 is "$(count)" "$n" "nothing stored after a non-API endpoint"
+
+for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$FAKE_PORT/" && break; sleep 0.1; done
+run "$DROVER" server add rec --api "http://127.0.0.1:$FAKE_PORT" --api-key-file "$W1_API_KEYFILE" "${D[@]}"
+record
+is "$rc" 2 "a PowerDNS recursor's API exits 2"
+like "$err" "is a PowerDNS 'recursor', not an authoritative server" "the error says it is not authoritative"
+is "$(count)" "$n" "nothing stored after a non-authoritative server"
 
 run "$DROVER" server add w1 --api "$W1_API" --api-key-file "$W1_API_KEYFILE" "${D[@]}"
 record

@@ -1,6 +1,6 @@
 # t/lib/fakeapi.py - a fault-injecting stand-in for a PowerDNS worker's HTTP
 # API, beside the real workers: answers every request according to the mode
-# written in MODEFILE (ok, 401, 500, badjson, hang) and appends one line per
+# written in MODEFILE (ok, 401, 500, badjson, hang, recursor) and appends one line per
 # request to LOGFILE. Usage: python3 fakeapi.py PORT MODEFILE LOGFILE
 import http.server
 import sys
@@ -26,6 +26,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "401": (401, b'{"error": "Unauthorized"}'),
             "500": (500, b"Internal Server Error"),
             "badjson": (200, b"this is not json {"),
+            "recursor": (200, b'{"type": "Server", "id": "localhost", '
+                              b'"daemon_type": "recursor", "version": "4.8.4"}'),
         }.get(mode, (500, b"unknown mode"))
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
