@@ -371,7 +371,7 @@ _hx_start_all() { # NAME NUM NWORKERS BASE BINDIR - everything after the lock; 1
 		--auth-local=trust --auth-host=scram-sha-256 >"$HARNESS_DIR/initdb.log" 2>&1; then
 		_hx_diag "initdb failed:"
 		_hx_diag_file "$HARNESS_DIR/initdb.log"
-		_hx_bail "harness: initdb failed"
+		_hx_bail "harness: the cluster could not be created (see initdb.log)"
 		return 1
 	fi
 	# shellcheck disable=SC2016 # $1 is for the inner sh
@@ -409,7 +409,7 @@ EOF
 			sleep 0.$((try * 2))
 			continue
 		fi
-		_hx_diag "PostgreSQL did not start (pg_ctl said, then its log follows):"
+		_hx_diag "PostgreSQL did not start (the output of pg_ctl, then its log, follow):"
 		_hx_diag_file "$HARNESS_DIR/pg_ctl.log"
 		_hx_bail "harness: PostgreSQL did not start on port $pgport"
 		return 1
