@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <libknot/libknot.h>
 
+#include "drover/addr.h"
 #include "drover/dnsq.h"
 #include "drover/util.h"
 #include "banned.h"
@@ -509,53 +510,6 @@ static void on_kick(struct ev_loop *loop, ev_timer *w, int revents)
 	fail(r, r->fail_err, r->fail_msg);
 }
 
-/* Parse "a.b.c.d:port" or "[v6]:port". */
-static int parse_address(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *colon, *h = s;
-	size_t hlen;
-	long long port;
-
-	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-
-		if (!end || end[1] != ':')
-			return DR_EINVAL;
-		h = s + 1;
-		hlen = (size_t)(end - h);
-		colon = end + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon)
-			return DR_EINVAL;
-		hlen = (size_t)(colon - s);
-	}
-	if (hlen == 0 || hlen >= sizeof(host) || !dr_parse_ll(colon + 1, 1, 65535, &port))
-		return DR_EINVAL;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	if (s[0] == '[') {
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-		if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
-			return DR_EINVAL;
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*a6);
-	} else {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-
-		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
-			return DR_EINVAL;
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*a4);
-	}
-	return 0;
-}
-
 struct dr_dnsq *dr_dnsq_new(struct ev_loop *loop, size_t max_inflight)
 {
 	struct dr_dnsq *q = dr_xcalloc(1, sizeof(*q));
@@ -585,7 +539,7 @@ int dr_dnsq_soa(struct dr_dnsq *q, const char *address, const char *zone, long t
 	struct query *r;
 
 	if (!address || !zone || !*zone || !cb || timeout_ms <= 0 ||
-	    parse_address(address, &ss, &sslen))
+	    dr_addr_parse(address, &ss, &sslen))
 		return DR_EINVAL;
 	r = dr_xcalloc(1, sizeof(*r));
 	if (!knot_dname_from_str(r->qname, zone, sizeof(r->qname))) {

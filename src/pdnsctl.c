@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "drover/addr.h"
 #include "drover/pdnsctl.h"
 #include "drover/util.h"
 #include "banned.h"
@@ -359,19 +360,14 @@ static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 	}
 }
 
-/* Parse "/path", "a.b.c.d:port" or "[v6]:port". */
+/* Parse "/path" (the unix socket), else a numeric "IP:PORT". */
 static int parse_address(const char *s, struct sockaddr_storage *ss, socklen_t *len)
 {
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *colon, *h = s;
-	size_t hlen;
-	long long port;
-
-	memset(ss, 0, sizeof(*ss));
 	if (s[0] == '/') {
 		struct sockaddr_un *sun = (struct sockaddr_un *)ss;
 		size_t n = strlen(s);
 
+		memset(ss, 0, sizeof(*ss));
 		if (n >= sizeof(sun->sun_path))
 			return DR_EINVAL;
 		sun->sun_family = AF_UNIX;
@@ -379,42 +375,7 @@ static int parse_address(const char *s, struct sockaddr_storage *ss, socklen_t *
 		*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
 		return 0;
 	}
-	if (s[0] == '[') {
-		const char *end = strchr(s, ']');
-
-		if (!end || end[1] != ':')
-			return DR_EINVAL;
-		h = s + 1;
-		hlen = (size_t)(end - h);
-		colon = end + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon)
-			return DR_EINVAL;
-		hlen = (size_t)(colon - s);
-	}
-	if (hlen == 0 || hlen >= sizeof(host) || !dr_parse_ll(colon + 1, 1, 65535, &port))
-		return DR_EINVAL;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	if (s[0] == '[') {
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-		if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
-			return DR_EINVAL;
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*a6);
-	} else {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-
-		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
-			return DR_EINVAL;
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*a4);
-	}
-	return 0;
+	return dr_addr_parse(s, ss, len);
 }
 
 struct dr_pdnsctl *dr_pdnsctl_new(struct ev_loop *loop)

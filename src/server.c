@@ -2,12 +2,12 @@
  * drover.server_secrets: validation of names and addresses, add, list,
  * remove, enable and disable. See include/drover/server.h. Every statement
  * is parameterised; secrets go to the database as parameters only. */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "drover/addr.h"
 #include "drover/db.h"
 #include "drover/server.h"
 #include "drover/util.h"
@@ -81,26 +81,13 @@ static bool split_hostport(const char *s, size_t len, bool port_required)
 	       valid_port(colon + 1, (size_t)(s + len - colon - 1));
 }
 
-/* The daemon never resolves names on its loop: DNS and control addresses
- * are IP literals. */
-static bool numeric_host(const char *s)
-{
-	const char *colon = strrchr(s, ':');
-	unsigned char buf[16];
-	char host[64];
-
-	if (!colon || (size_t)(colon - s) >= sizeof(host))
-		return false;
-	if (s[0] == '[')
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - s - 2), s + 1);
-	else
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - s), s);
-	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
-}
-
 int dr_server_check_hostport(const char *s, const char *field, struct dr_error *err)
 {
-	if (!split_hostport(s, strlen(s), true) || !numeric_host(s))
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	/* numeric: the daemon never resolves names on its loop */
+	if (!split_hostport(s, strlen(s), true) || dr_addr_parse(s, &ss, &len))
 		return dr_error_set(err, DR_EINVAL, field,
 				    "%s: expected IP:PORT or [IPv6]:PORT (port 1-65535), got '%s'",
 				    field, s);
