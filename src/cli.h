@@ -94,5 +94,7 @@ int cli_zone_run(struct cli *cli, int argc, char **argv);
 int cli_rrset_run(struct cli *cli, int argc, char **argv);
 int cli_run_run(struct cli *cli, int argc, char **argv);
 int cli_status_run(struct cli *cli, int argc, char **argv);
+int cli_template_run(struct cli *cli, int argc, char **argv);
+int cli_repoint_run(struct cli *cli, int argc, char **argv);
 
 #endif

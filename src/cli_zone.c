@@ -22,12 +22,15 @@ enum {
 	OPT_ACCOUNT,
 	OPT_MATCH,
 	OPT_JSON,
+	OPT_TEMPLATE,
+	OPT_VAR,
 };
 
 struct zone_args {
-	const char *kind, *soa_mname, *soa_rname, *ttl, *account, *match;
+	const char *kind, *soa_mname, *soa_rname, *ttl, *account, *match, *tmpl;
 	const char **ns, **primaries;
-	size_t nns, nprimaries;
+	const char **vars;
+	size_t nns, nprimaries, nvars;
 	bool json;
 	double wait; /* < 0: no --wait */
 };
@@ -41,6 +44,8 @@ static const struct dr_opt create_opts[] = {
 	  "SOA contact, hostmaster@example.com (default hostmaster.ZONE)" },
 	{ "ttl", true, OPT_TTL, "N", "TTL of the SOA and NS records (default 3600)" },
 	{ "account", true, OPT_ACCOUNT, "NAME", "domains.account (at most 40 characters)" },
+	{ "template", true, OPT_TEMPLATE, "NAME", "write this template's records into the zone" },
+	{ "var", true, OPT_VAR, "NAME=VALUE", "a template variable, e.g. ip=192.0.2.10 (repeatable)" },
 	CLI_WAIT_OPT,
 	{ NULL, false, 0, NULL, NULL },
 };
@@ -83,6 +88,8 @@ static int on_opt(void *ctx, int id, const char *value, struct dr_error *err)
 	case OPT_ACCOUNT: a->account = value; break;
 	case OPT_MATCH: a->match = value; break;
 	case OPT_JSON: a->json = true; break;
+	case OPT_TEMPLATE: a->tmpl = value; break;
+	case OPT_VAR: push(&a->vars, &a->nvars, value); break;
 	}
 	return 0;
 }
@@ -91,12 +98,15 @@ static void args_release(struct zone_args *a)
 {
 	free(a->ns);
 	free(a->primaries);
+	free(a->vars);
 }
 
 static int zone_create(struct cli *cli, int argc, char **argv)
 {
 	struct zone_args a = { .wait = -1 };
 	struct dr_zone_spec spec = { 0 };
+	struct dr_template tmpl = { 0 };
+	struct dr_template_var *vars = NULL;
 	char *stored = NULL;
 	PGconn *conn = NULL;
 	bool help;
@@ -105,7 +115,8 @@ static int zone_create(struct cli *cli, int argc, char **argv)
 	rc = cli_parse(cli, argc, argv, create_opts, on_opt, &a,
 		       "zone create NAME [--kind native|primary|secondary] [--ns HOST ...] "
 		       "[--primary-ip IP ...] [--soa-mname HOST] [--soa-rname MAILBOX] [--ttl N] "
-		       "[--account NAME] [--wait[=SECONDS]]",
+		       "[--account NAME] [--template NAME [--var NAME=VALUE ...]] "
+		       "[--wait[=SECONDS]]",
 		       &npos, &help);
 	if (rc || help)
 		goto out;
@@ -126,17 +137,39 @@ static int zone_create(struct cli *cli, int argc, char **argv)
 	spec.soa_mname = a.soa_mname;
 	spec.soa_rname = a.soa_rname;
 	spec.account = a.account;
+	if (a.nvars && !a.tmpl) {
+		rc = cli_usage_error(cli, "--var is for --template");
+		goto out;
+	}
+	vars = dr_xcalloc(a.nvars + 1, sizeof(*vars));
+	for (size_t i = 0; i < a.nvars; i++)
+		if (dr_template_var_parse(a.vars[i], &vars[i], &cli->err)) {
+			rc = cli_usage_error(cli, "%s", cli->err.msg);
+			goto out;
+		}
 	conn = cli_start(cli, npos, 1, false, "NAME", argv, &rc);
 	if (!conn)
 		goto out;
+	if (a.tmpl) {
+		if (dr_template_load(conn, a.tmpl, &tmpl, &cli->err)) {
+			rc = cli_fail(cli);
+			goto out;
+		}
+		spec.tmpl = &tmpl;
+		spec.vars = vars;
+		spec.nvars = a.nvars;
+	}
 	if (dr_zone_create(conn, &spec, &stored, &cli->err)) {
 		rc = cli->err.code == DR_EUSAGE ? cli_usage_error(cli, "%s", cli->err.msg)
 						: cli_fail(cli);
 		goto out;
 	}
-	printf("zone '%s.' created (%s)\n", stored, a.kind ? a.kind : "native");
+	printf("zone '%s.' created (%s%s%s)\n", stored, a.kind ? a.kind : "native",
+	       a.tmpl ? ", template " : "", a.tmpl ? a.tmpl : "");
 	rc = cli_wait(cli, conn, a.wait);
 out:
+	dr_template_release(&tmpl);
+	free(vars);
 	free(stored);
 	dr_db_close(conn);
 	args_release(&a);

@@ -79,6 +79,11 @@ static int result_error(PGconn *conn, PGresult *r, struct dr_error *err)
 	return dr_error_set(err, DR_EDB, "db", "database error: %s", msg);
 }
 
+long long dr_db_affected(PGresult *res)
+{
+	return strtoll(PQcmdTuples(res), NULL, 10);
+}
+
 const char *dr_db_last_sqlstate(void)
 {
 	return last_sqlstate;

@@ -20,6 +20,8 @@ static const struct cli_command commands[] = {
 	  cli_server_run },
 	{ "zone", "zones: create, delete, list, show", cli_zone_run },
 	{ "rrset", "rrsets: replace, add, delete, list", cli_rrset_run },
+	{ "template", "zone templates: add, list, show, remove", cli_template_run },
+	{ "repoint", "move every A/AAAA record from one address to another", cli_repoint_run },
 	{ "run", "the fan-out daemon: every change served by every worker", cli_run_run },
 	{ "status", "each server's health and how far it lags", cli_status_run },
 };

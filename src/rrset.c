@@ -217,7 +217,7 @@ static int delete_rows(PGconn *conn, const struct target *t, size_t *deleted,
 			3, p, &res, err);
 	if (rc)
 		return rc;
-	*deleted = (size_t)strtoll(PQcmdTuples(res), NULL, 10);
+	*deleted = (size_t)dr_db_affected(res);
 	PQclear(res);
 	return 0;
 }
@@ -257,66 +257,108 @@ static int parse_all(const struct target *t, const char *const *contents, size_t
 	return 0;
 }
 
+/* Validate the arguments and parse every record, before the database is
+ * touched. On success t, *ttl and rrs[0..*nrrs) are the caller's to release. */
+static int prepare(const char *zone, const char *name, const char *type, const char *ttltext,
+		   const char *const *contents, size_t n, struct target *t, long long *ttl,
+		   struct dr_rr *rrs, size_t *nrrs, struct dr_error *err)
+{
+	int rc;
+
+	*nrrs = 0;
+	rc = resolve(zone, name, type, t, err);
+	if (rc)
+		return rc;
+	if (!dr_parse_ll(ttltext, 0, DR_TTL_MAX, ttl))
+		return dr_error_set(err, DR_EINVAL, "ttl",
+				    "record '%s.' %s: TTL must be 0..2147483647, got '%s'", t->owner,
+				    t->type, ttltext);
+	if (n == 0)
+		return dr_error_set(err, DR_EUSAGE, "content",
+				    "record '%s.' %s: no record data given", t->owner, t->type);
+	return parse_all(t, contents, n, rrs, nrrs, err);
+}
+
+/* Inside the transaction: lock the zone, check the rules, write. */
+static int write_locked(PGconn *conn, enum dr_rrset_op op, struct target *t, long long ttl,
+			const struct dr_rr *rrs, size_t nrrs, struct dr_rrset_result *res,
+			struct dr_error *err)
+{
+	size_t old_count = 0, count = 0, deleted = 0;
+	long long old_ttl, new_ttl;
+	int rc;
+
+	rc = check_zone(conn, t, err);
+	if (!rc)
+		rc = existing(conn, t, &old_ttl, &old_count, err);
+	if (!rc)
+		rc = check_rules(conn, t, op == DR_RRSET_ADD ? nrrs + old_count : nrrs, err);
+	if (!rc && op == DR_RRSET_ADD && old_ttl >= 0 && old_ttl != ttl)
+		rc = dr_error_set(err, DR_EINVAL, "ttl",
+				  "record '%s.' %s: the rrset has TTL %lld; one rrset has one TTL "
+				  "(use 'rrset replace' to change it)",
+				  t->owner, t->type, old_ttl);
+	if (!rc && op == DR_RRSET_REPLACE)
+		rc = delete_rows(conn, t, &deleted, err);
+	if (!rc)
+		rc = dr_rrset_insert(conn, t->zone_id, t->owner, ttl, rrs, nrrs, err);
+	if (!rc)
+		rc = existing(conn, t, &new_ttl, &count, err); /* count afterwards */
+	if (!rc)
+		fill_result(res, t, ttl, count, op == DR_RRSET_ADD ? count - old_count : nrrs);
+	return rc;
+}
+
+static void release_parsed(struct dr_rr *rrs, size_t nrrs)
+{
+	for (size_t i = 0; i < nrrs; i++)
+		dr_rr_release(&rrs[i]);
+	free(rrs);
+}
+
+int dr_rrset_write_tx(PGconn *conn, enum dr_rrset_op op, const char *zone, const char *name,
+		      const char *type, const char *ttltext, const char *const *contents,
+		      size_t n, struct dr_rrset_result *res, struct dr_error *err)
+{
+	struct target t;
+	struct dr_rr *rrs = dr_xcalloc(n + 1, sizeof(*rrs));
+	size_t nrrs = 0;
+	long long ttl;
+	int rc;
+
+	rc = prepare(zone, name, type, ttltext, contents, n, &t, &ttl, rrs, &nrrs, err);
+	if (!rc)
+		rc = write_locked(conn, op, &t, ttl, rrs, nrrs, res, err);
+	release_parsed(rrs, nrrs);
+	target_release(&t);
+	return rc;
+}
+
 int dr_rrset_write(PGconn *conn, enum dr_rrset_op op, const char *zone, const char *name,
 		   const char *type, const char *ttltext, const char *const *contents, size_t n,
 		   struct dr_rrset_result *res, struct dr_error *err)
 {
 	struct target t;
 	struct dr_rr *rrs = dr_xcalloc(n + 1, sizeof(*rrs));
-	size_t nrrs = 0, old_count = 0, deleted = 0;
-	long long ttl, old_ttl;
+	size_t nrrs = 0;
+	long long ttl;
 	int rc;
 
-	rc = resolve(zone, name, type, &t, err);
-	if (rc)
-		goto out;
-	if (!dr_parse_ll(ttltext, 0, DR_TTL_MAX, &ttl)) {
-		rc = dr_error_set(err, DR_EINVAL, "ttl",
-				  "record '%s.' %s: TTL must be 0..2147483647, got '%s'", t.owner,
-				  t.type, ttltext);
-		goto out;
-	}
-	if (n == 0) {
-		rc = dr_error_set(err, DR_EUSAGE, "content",
-				  "record '%s.' %s: no record data given", t.owner, t.type);
-		goto out;
-	}
-	rc = parse_all(&t, contents, n, rrs, &nrrs, err);
+	rc = prepare(zone, name, type, ttltext, contents, n, &t, &ttl, rrs, &nrrs, err);
 	if (rc)
 		goto out;
 	rc = dr_db_begin(conn, err);
 	if (rc)
 		goto out;
-	rc = check_zone(conn, &t, err);
-	if (!rc)
-		rc = existing(conn, &t, &old_ttl, &old_count, err);
-	if (!rc)
-		rc = check_rules(conn, &t, op == DR_RRSET_ADD ? nrrs + old_count : nrrs, err);
-	if (!rc && op == DR_RRSET_ADD && old_ttl >= 0 && old_ttl != ttl)
-		rc = dr_error_set(err, DR_EINVAL, "ttl",
-				  "record '%s.' %s: the rrset has TTL %lld; one rrset has one TTL "
-				  "(use 'rrset replace' to change it)",
-				  t.owner, t.type, old_ttl);
-	if (!rc && op == DR_RRSET_REPLACE)
-		rc = delete_rows(conn, &t, &deleted, err);
-	if (!rc)
-		rc = dr_rrset_insert(conn, t.zone_id, t.owner, ttl, rrs, nrrs, err);
-	if (!rc)
-		rc = existing(conn, &t, &old_ttl, &deleted, err); /* count afterwards */
+	rc = write_locked(conn, op, &t, ttl, rrs, nrrs, res, err);
 	if (!rc)
 		rc = dr_zone_rectify(conn, t.zone_id, err);
 	if (!rc)
 		rc = dr_db_commit(conn, err);
-	if (rc) {
+	if (rc)
 		dr_db_rollback(conn);
-		goto out;
-	}
-	fill_result(res, &t, ttl, deleted,
-		    op == DR_RRSET_ADD ? deleted - old_count : nrrs);
 out:
-	for (size_t i = 0; i < nrrs; i++)
-		dr_rr_release(&rrs[i]);
-	free(rrs);
+	release_parsed(rrs, nrrs);
 	target_release(&t);
 	return rc;
 }

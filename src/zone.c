@@ -16,8 +16,6 @@
 #include "drover/zone.h"
 #include "banned.h"
 
-/* first key of the writer's two-key advisory locks (pg_advisory_xact_lock(int, int)) */
-#define ZONE_LOCK_CLASS "1685217281"
 #define DEFAULT_TTL 3600
 
 int dr_zone_kind_parse(const char *s, enum dr_zone_kind *kind, struct dr_error *err)
@@ -141,7 +139,7 @@ static int build_records(const struct dr_zone_spec *spec, const char *z, struct 
 
 static int insert_zone(PGconn *conn, const struct dr_zone_spec *spec, const char *z,
 		       long long ttl, const struct dr_rr *soa, const struct dr_rr *ns,
-		       struct dr_error *err)
+		       const struct dr_template_rrset *sets, size_t nsets, struct dr_error *err)
 {
 	struct dr_sbuf masters;
 	const char *p[4];
@@ -180,16 +178,32 @@ static int insert_zone(PGconn *conn, const struct dr_zone_spec *spec, const char
 		rc = dr_rrset_insert(conn, id, z, ttl, soa, 1, err);
 		if (!rc)
 			rc = dr_rrset_insert(conn, id, z, ttl, ns, spec->nns, err);
+		if (!rc && nsets)
+			rc = dr_template_write(conn, z, spec->tmpl->name, sets, nsets, err);
 		if (!rc)
 			rc = dr_zone_rectify(conn, id, err);
 	}
 	return rc;
 }
 
-int dr_zone_create(PGconn *conn, const struct dr_zone_spec *spec, char **stored,
+/* The template's apex NS rrset, or NULL. */
+static const struct dr_template_rrset *template_ns(const struct dr_template_rrset *sets,
+						   size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(sets[i].type, "NS") && !strcmp(sets[i].owner, "@"))
+			return &sets[i];
+	return NULL;
+}
+
+int dr_zone_create(PGconn *conn, const struct dr_zone_spec *spec_in, char **stored,
 		   struct dr_error *err)
 {
+	struct dr_zone_spec with_ns = *spec_in;
+	const struct dr_zone_spec *spec = &with_ns;
 	struct dr_rr soa = { 0 }, *ns = NULL;
+	struct dr_template_rrset *sets = NULL;
+	size_t nsets = 0;
 	long long ttl = spec->ttl < 0 ? DEFAULT_TTL : spec->ttl;
 	char *z = NULL;
 	int rc;
@@ -198,6 +212,25 @@ int dr_zone_create(PGconn *conn, const struct dr_zone_spec *spec, char **stored,
 	rc = dr_name_zone(spec->name, &z, err);
 	if (rc)
 		return rc;
+	if (spec->tmpl) {
+		const struct dr_template_rrset *tns;
+
+		if (spec->kind == DR_ZONE_SECONDARY) {
+			rc = dr_error_set(err, DR_EUSAGE, "template",
+					  "--template is for native and primary zones: a "
+					  "secondary takes its records from its primary");
+			goto out;
+		}
+		rc = dr_template_expand(spec->tmpl, z, spec->vars, spec->nvars, ttl, &sets,
+					&nsets, err);
+		if (rc)
+			goto out;
+		tns = template_ns(sets, nsets);
+		if (tns && !spec->nns) {
+			with_ns.ns = (const char *const *)tns->contents;
+			with_ns.nns = tns->n;
+		}
+	}
 	if (ttl > DR_TTL_MAX) {
 		rc = dr_error_set(err, DR_EINVAL, "ttl", "--ttl: must be 0..2147483647, got %lld",
 				  ttl);
@@ -228,7 +261,8 @@ int dr_zone_create(PGconn *conn, const struct dr_zone_spec *spec, char **stored,
 		}
 		if (!spec->nns) {
 			rc = dr_error_set(err, DR_EUSAGE, "ns",
-					  "at least one --ns HOST is required");
+					  "at least one --ns HOST is required (or a template "
+					  "with an apex NS rrset)");
 			goto out;
 		}
 	}
@@ -246,7 +280,7 @@ int dr_zone_create(PGconn *conn, const struct dr_zone_spec *spec, char **stored,
 	rc = dr_db_begin(conn, err);
 	if (rc)
 		goto out;
-	rc = insert_zone(conn, spec, z, ttl, &soa, ns, err);
+	rc = insert_zone(conn, spec, z, ttl, &soa, ns, sets, nsets, err);
 	if (!rc)
 		rc = dr_db_commit(conn, err);
 	else
@@ -256,6 +290,7 @@ out:
 	for (size_t i = 0; ns && i < spec->nns; i++)
 		dr_rr_release(&ns[i]);
 	free(ns);
+	dr_template_rrsets_free(sets, nsets);
 	if (rc)
 		free(z);
 	else
@@ -276,7 +311,7 @@ int dr_zone_delete(PGconn *conn, const char *name, struct dr_error *err)
 	p[0] = z;
 	rc = dr_db_exec(conn, "DELETE FROM domains WHERE name = $1", 1, p, &res, err);
 	if (!rc) {
-		if (!strcmp(PQcmdTuples(res), "0"))
+		if (dr_db_affected(res) == 0)
 			rc = dr_error_set(err, DR_ENOTFOUND, "zone", "zone '%s.' not found", z);
 		PQclear(res);
 	}
@@ -292,7 +327,7 @@ int dr_zone_lock(PGconn *conn, const char *zone, long long *id, char *type, size
 	int rc;
 
 	rc = dr_db_exec(conn,
-			"SELECT id, type, pg_advisory_xact_lock(" ZONE_LOCK_CLASS ", id)"
+			"SELECT id, type, pg_advisory_xact_lock(" DR_ZONE_LOCK_CLASS ", id)"
 			" FROM domains WHERE name = $1",
 			1, p, &res, err);
 	if (rc)
@@ -316,11 +351,14 @@ int dr_zone_rectify(PGconn *conn, long long id, struct dr_error *err)
 	return dr_db_exec(conn, "SELECT drover.rectify_zone($1)", 1, p, NULL, err);
 }
 
-/* Shell glob to a LIKE pattern: * -> %, ? -> _, LIKE's own specials escaped. */
-static char *glob_to_like(const char *glob)
+char *dr_zone_glob_like(const char *glob)
 {
 	struct dr_sbuf sb;
+	char *like;
+	size_t len;
 
+	if (!glob)
+		return NULL;
 	dr_sbuf_init(&sb);
 	for (const char *c = glob; *c; c++) {
 		if (*c == '*')
@@ -332,7 +370,13 @@ static char *glob_to_like(const char *glob)
 		else
 			dr_sbuf_add(&sb, c, 1);
 	}
-	return dr_sbuf_detach(&sb);
+	like = dr_sbuf_detach(&sb);
+	len = strlen(like);
+	if (len > 1 && like[len - 1] == '.' && like[len - 2] != '\\')
+		like[len - 1] = '\0';
+	for (char *c = like; *c; c++)
+		*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+	return like;
 }
 
 static char *opt_dup(const PGresult *res, int r, int c)
@@ -363,23 +407,13 @@ static void fill_info(struct dr_zone_info *zi, const PGresult *res, int r)
 int dr_zone_list(PGconn *conn, const char *account, const char *glob, struct dr_zone_info **out,
 		 size_t *n, struct dr_error *err)
 {
-	char *like = glob ? glob_to_like(glob) : NULL, *lowered = NULL;
-	const char *p[2] = { account, NULL };
+	char *like = dr_zone_glob_like(glob);
+	const char *p[2] = { account, like };
 	PGresult *res;
 	int rc, rows;
 
 	*out = NULL;
 	*n = 0;
-	if (like) {
-		size_t len = strlen(like);
-
-		if (len > 1 && like[len - 1] == '.' && like[len - 2] != '\\')
-			like[len - 1] = '\0';
-		lowered = like;
-		for (char *c = lowered; *c; c++)
-			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
-	}
-	p[1] = lowered;
 	rc = dr_db_exec(conn,
 			"SELECT " ZONE_COLUMNS " FROM domains d"
 			" WHERE ($1::text IS NULL OR d.account = $1)"

@@ -24,6 +24,9 @@ int dr_db_exec(PGconn *conn, const char *sql, int nparams, const char *const *pa
 
 /* Run a script of several statements without parameters (migrations only:
  * text that ships inside the binary, never user input). */
+/* Rows a successful INSERT, UPDATE or DELETE touched (PQcmdTuples). */
+long long dr_db_affected(PGresult *res);
+
 int dr_db_exec_script(PGconn *conn, const char *sql, const char *what, struct dr_error *err)
 	DR_MUSTCHECK;
 

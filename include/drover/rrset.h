@@ -26,6 +26,13 @@ int dr_rrset_write(PGconn *conn, enum dr_rrset_op op, const char *zone, const ch
 		   const char *type, const char *ttl, const char *const *contents, size_t n,
 		   struct dr_rrset_result *res, struct dr_error *err) DR_MUSTCHECK;
 
+/* The same write inside a transaction the caller opened and will commit:
+ * no BEGIN, no rectify, no COMMIT (a caller writing several rrsets of a
+ * zone rectifies it once). */
+int dr_rrset_write_tx(PGconn *conn, enum dr_rrset_op op, const char *zone, const char *name,
+		      const char *type, const char *ttl, const char *const *contents, size_t n,
+		      struct dr_rrset_result *res, struct dr_error *err) DR_MUSTCHECK;
+
 struct dr_rr;
 
 /* Inside an open transaction: insert records (already parsed) of one owner

@@ -10,6 +10,11 @@
 #include <libpq-fe.h>
 
 #include "drover/err.h"
+#include "drover/template.h"
+
+/* First key of the writer's per-zone advisory locks
+ * (pg_advisory_xact_lock(DR_ZONE_LOCK_CLASS, domains.id)). */
+#define DR_ZONE_LOCK_CLASS "1685217281"
 
 enum dr_zone_kind { DR_ZONE_NATIVE, DR_ZONE_PRIMARY, DR_ZONE_SECONDARY };
 
@@ -24,6 +29,12 @@ struct dr_zone_spec {
 	const char *soa_rname;        /* "hostmaster@example.com" or "hostmaster.example.com" */
 	long long ttl;                /* SOA and NS TTL; < 0: 3600 */
 	const char *account;          /* NULL: none */
+	/* optional: a template (drover/template.h) written into the new zone
+	 * with these variables; its apex NS rrset, if any, replaces --ns and
+	 * stands in for it when ns is empty */
+	const struct dr_template *tmpl;
+	const struct dr_template_var *vars;
+	size_t nvars;
 };
 
 /* Parse "native", "primary" (or "master"), "secondary" (or "slave"). */
@@ -62,6 +73,10 @@ struct dr_zone_info {
  * "?" as in the shell, matched against the name without the dot). */
 int dr_zone_list(PGconn *conn, const char *account, const char *glob, struct dr_zone_info **out,
 		 size_t *n, struct dr_error *err) DR_MUSTCHECK;
+/* The LIKE pattern dr_zone_list uses for a zone glob (lower case, no
+ * trailing dot, LIKE's specials escaped); NULL for NULL. Caller frees. */
+char *dr_zone_glob_like(const char *glob);
+
 void dr_zone_list_free(struct dr_zone_info *list, size_t n);
 
 struct dr_rrset {
