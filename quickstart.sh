@@ -31,13 +31,15 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends build-essential autoconf automake \
 	libtool pkgconf make libpq-dev libpqtypes-dev libcurl4-openssl-dev libjansson-dev \
-	libev-dev libknot-dev libidn2-dev postgresql-15 postgresql-client-15 pdns-server pdns-backend-pgsql dnsutils \
+	libev-dev libknot-dev libidn2-dev postgresql-server-dev-15 postgresql-15 postgresql-client-15 pdns-server pdns-backend-pgsql dnsutils \
 	curl procps util-linux >/dev/null
 
 echo "== building drover"
 ./autogen.sh >/dev/null 2>&1
 [ -f Makefile ] || ./configure >/dev/null
 make -s -j2 >/dev/null
+echo "== installing the SQL API extension into PostgreSQL 15 (sudo make install-pgext)"
+$SUDO make -s install-pgext >/dev/null
 
 echo "== starting PostgreSQL and two pdns workers in $top/local"
 stop_daemon
@@ -81,6 +83,9 @@ makes every change served by both at once.
   ./drover rrset replace example.org www A 300 192.0.2.1 --wait --config $conf
   dig @127.0.0.1 -p $W1_DNS_PORT www.example.org A
   dig @127.0.0.1 -p $W2_DNS_PORT www.example.org A
+  ./drover template add web --record '@ A {ip}' --record 'www 300 CNAME @' --config $conf
+  ./drover zone create shop.example --ns ns1.example.org --template web --var ip=192.0.2.7 --config $conf
+  ./drover repoint 192.0.2.7 192.0.2.8 --dry-run --config $conf
   ./drover status --config $conf
   psql "host=127.0.0.1 port=$PGPORT dbname=drover user=drover passfile=$PGPASSFILE"
 

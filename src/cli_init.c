@@ -26,8 +26,22 @@ static int on_opt(void *ctx, int id, const char *value, struct dr_error *err)
 	return 0;
 }
 
+static void print_sql_api(const struct dr_sql_api *api)
+{
+	if (api->installed)
+		printf("SQL API: installed (extension drover_api %s); role drover_provisioner %s\n",
+		       api->version,
+		       api->provisioner ? "may call it" : "does not exist (create it, then run init)");
+	else if (api->available)
+		printf("SQL API: not installed (extension drover_api is available: run init)\n");
+	else
+		printf("SQL API: not available (this PostgreSQL server lacks the drover_api "
+		       "extension)\n");
+}
+
 static int run_check(struct cli *cli, PGconn *conn)
 {
+	struct dr_sql_api api;
 	struct dr_schema_report rep;
 	int rc;
 
@@ -41,6 +55,11 @@ static int run_check(struct cli *cli, PGconn *conn)
 		printf("pending migration: %s\n", rep.pending[i]);
 	if (rep.db_version > 0 && !rep.functions_current)
 		printf("outdated: drover functions (sql/functions)\n");
+	if (dr_schema_sql_api(conn, false, &api, &cli->err)) {
+		dr_schema_report_release(&rep);
+		return cli_fail(cli);
+	}
+	print_sql_api(&api);
 	if (rep.db_version > rep.binary_version) {
 		dr_error_set(&cli->err, DR_ESCHEMA, "schema",
 			     "the database's drover schema is version %d, newer than this drover "
@@ -60,6 +79,7 @@ static int run_check(struct cli *cli, PGconn *conn)
 
 int cli_init_run(struct cli *cli, int argc, char **argv)
 {
+	struct dr_sql_api api;
 	bool check = false, help, changed;
 	PGconn *conn;
 	int npos, rc;
@@ -73,12 +93,14 @@ int cli_init_run(struct cli *cli, int argc, char **argv)
 		return rc;
 	if (check) {
 		rc = run_check(cli, conn);
-	} else if (dr_schema_install(conn, &changed, &cli->err)) {
+	} else if (dr_schema_install(conn, &changed, &cli->err) ||
+		   dr_schema_sql_api(conn, true, &api, &cli->err)) {
 		rc = cli_fail(cli);
 	} else {
 		printf(changed ? "installed: drover schema version %d\n"
 			       : "nothing to do: schema is current (drover schema version %d)\n",
 		       dr_schema_binary_version());
+		print_sql_api(&api);
 		rc = DR_EXIT_OK;
 	}
 	dr_db_close(conn);

@@ -30,7 +30,8 @@ struct addr {
 };
 
 /* An address in the storage form PowerDNS keeps (the record validator's). */
-static int parse_addr(const char *what, const char *text, struct addr *a, struct dr_error *err)
+static int parse_addr(const char *what, const char *field, const char *text, struct addr *a,
+		      struct dr_error *err)
 {
 	struct dr_rr rr = { 0 };
 	int rc;
@@ -39,8 +40,8 @@ static int parse_addr(const char *what, const char *text, struct addr *a, struct
 	a->mech = strchr(text, ':') ? "ip6" : "ip4";
 	rc = dr_rr_parse("repoint.invalid", "repoint.invalid", a->type, text, &rr, err);
 	if (rc)
-		return dr_error_set(err, DR_EINVAL, what, "%s address '%s': not an IPv4 or IPv6 "
-				    "address", what, text);
+		return dr_error_set(err, DR_EINVAL, field,
+				    "%s address '%s': not an IPv4 or IPv6 address", what, text);
 	a->content = rr.content;
 	rr.content = NULL;
 	dr_rr_release(&rr);
@@ -174,16 +175,16 @@ int dr_repoint(PGconn *conn, const struct dr_repoint_spec *spec, struct dr_repoi
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	rc = parse_addr("old", spec->old_ip, &old, err);
+	rc = parse_addr("old", "old_ip", spec->old_ip, &old, err);
 	if (!rc)
-		rc = parse_addr("new", spec->new_ip, &new, err);
+		rc = parse_addr("new", "new_ip", spec->new_ip, &new, err);
 	if (!rc && strcmp(old.type, new.type))
-		rc = dr_error_set(err, DR_EINVAL, "new",
+		rc = dr_error_set(err, DR_EINVAL, "new_ip",
 				  "old address '%s' and new address '%s' must both be IPv4 or both "
 				  "IPv6",
 				  spec->old_ip, spec->new_ip);
 	if (!rc && !strcmp(old.content, new.content))
-		rc = dr_error_set(err, DR_EINVAL, "new", "old and new address are the same (%s)",
+		rc = dr_error_set(err, DR_EINVAL, "new_ip", "old and new address are the same (%s)",
 				  old.content);
 	if (rc)
 		goto out;

@@ -422,3 +422,58 @@ int dr_schema_install(PGconn *conn, bool *changed, struct dr_error *err)
 	}
 	return rc;
 }
+
+static int sql_api_state(PGconn *conn, struct dr_sql_api *api, char *default_version,
+			 size_t len, struct dr_error *err)
+{
+	PGresult *res;
+	int rc;
+
+	rc = dr_db_exec(conn,
+			"SELECT (SELECT default_version FROM pg_available_extensions"
+			"   WHERE name = 'drover_api'),"
+			" (SELECT extversion FROM pg_extension WHERE extname = 'drover_api'),"
+			" EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'drover_provisioner')",
+			0, NULL, &res, err);
+	if (rc)
+		return rc;
+	api->available = !PQgetisnull(res, 0, 0);
+	api->installed = !PQgetisnull(res, 0, 1);
+	api->provisioner = !strcmp(PQgetvalue(res, 0, 2), "t");
+	snprintf(api->version, sizeof(api->version), "%s", PQgetvalue(res, 0, 1));
+	snprintf(default_version, len, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+int dr_schema_sql_api(PGconn *conn, bool install, struct dr_sql_api *api, struct dr_error *err)
+{
+	char want[32];
+	int rc;
+
+	memset(api, 0, sizeof(*api));
+	if (!install)
+		return sql_api_state(conn, api, want, sizeof(want), err);
+	rc = dr_db_begin(conn, err);
+	if (rc)
+		return rc;
+	/* under the init lock, so concurrent inits create it once */
+	rc = dr_db_exec(conn, "SELECT pg_advisory_xact_lock(" INIT_LOCK_KEY ")", 0, NULL, NULL,
+			err);
+	if (!rc)
+		rc = sql_api_state(conn, api, want, sizeof(want), err);
+	if (!rc && api->available && !api->installed)
+		rc = dr_db_exec(conn, "CREATE EXTENSION drover_api", 0, NULL, NULL, err);
+	else if (!rc && api->available && strcmp(api->version, want))
+		rc = dr_db_exec(conn, "ALTER EXTENSION drover_api UPDATE", 0, NULL, NULL, err);
+	if (!rc)
+		rc = dr_db_exec(conn, "SELECT drover.grant_provisioner()", 0, NULL, NULL, err);
+	if (!rc)
+		rc = dr_db_commit(conn, err);
+	if (rc) {
+		dr_db_rollback(conn);
+		dr_error_prefix(err, "SQL API (extension drover_api)");
+		return rc;
+	}
+	return sql_api_state(conn, api, want, sizeof(want), err);
+}

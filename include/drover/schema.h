@@ -45,4 +45,19 @@ void dr_schema_report_release(struct dr_schema_report *rep);
  * *changed tells whether anything was written. */
 int dr_schema_install(PGconn *conn, bool *changed, struct dr_error *err) DR_MUSTCHECK;
 
+/* The SQL API (sql/functions/api.sql over the drover_api extension). */
+struct dr_sql_api {
+	bool available;   /* the server has the extension's files */
+	bool installed;   /* the database has the extension */
+	bool provisioner; /* the drover_provisioner role exists (and, after
+			   * install, may call the API) */
+	char version[32]; /* installed version, "" if none */
+};
+
+/* Read the SQL API's state; with install, also create the extension when
+ * the server has it and the database does not (update it when older) and
+ * grant the drover_provisioner role the API, in one transaction. */
+int dr_schema_sql_api(PGconn *conn, bool install, struct dr_sql_api *api, struct dr_error *err)
+	DR_MUSTCHECK;
+
 #endif
