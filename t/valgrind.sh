@@ -49,6 +49,17 @@ vg "zone show --json" zone show vg.test --json "${D[@]}"
 vg "zone list" zone list "${D[@]}"
 vg "rrset delete" rrset delete vg.test t TXT "${D[@]}"
 vg "status" status "${D[@]}"
+vg "template add" template add vgt --record '@ A {ip}' --record 'www 300 CNAME @' \
+	--record '@ TXT "v=spf1 ip4:{ip} -all"' --description vg "${D[@]}"
+vg "template add (a bad line)" template add vgbad --record 'www A {ip' "${D[@]}"
+vg "template list --json" template list --json "${D[@]}"
+vg "template show" template show vgt "${D[@]}"
+vg "zone create --template" zone create vgt.test --ns ns1.vgt.test --template vgt --var ip=192.0.2.9 "${D[@]}"
+vg "zone create --template (missing variable)" zone create vgt2.test --ns ns1.vgt.test --template vgt "${D[@]}"
+vg "repoint --dry-run --json" repoint 192.0.2.9 192.0.2.10 --include-spf --dry-run --json "${D[@]}"
+vg "repoint" repoint 192.0.2.9 192.0.2.10 --include-spf "${D[@]}"
+vg "repoint (bad address)" repoint 192.0.2 192.0.2.10 "${D[@]}"
+vg "template remove" template remove vgt "${D[@]}"
 
 # the daemon's normal run: thousands of changes delivered, then SIGTERM
 "$DROVER" server add w1 --api "$W1_API" --api-key-file "$W1_API_KEYFILE" --dns "$W1_DNS" \
