@@ -94,5 +94,6 @@ int cli_zone_run(struct cli *cli, int argc, char **argv);
 int cli_rrset_run(struct cli *cli, int argc, char **argv);
 int cli_run_run(struct cli *cli, int argc, char **argv);
 int cli_status_run(struct cli *cli, int argc, char **argv);
+int cli_check_run(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -43,6 +43,10 @@ void dr_http_free(struct dr_http *h);
 int dr_http_request(struct dr_http *h, const char *method, const char *url, const char *api_key,
 		    const char *body, long timeout_ms, dr_http_cb cb, void *ud) DR_MUSTCHECK;
 
+/* Raise (or lower) the cap on an answer body for this instance's requests
+ * from then on: the zone list of a worker with 100,000 zones is about 25 MB. */
+void dr_http_set_body_max(struct dr_http *h, size_t bytes);
+
 /* Cancel, without callbacks, every request started with exactly this ud. */
 void dr_http_cancel(struct dr_http *h, void *ud);
 
