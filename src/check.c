@@ -168,6 +168,8 @@ static struct zone *find_zone(const struct dr_check *chk, const char *name)
 {
 	struct zone key = { .name = (char *)name };
 
+	if (chk->nzones == 0)
+		return NULL;
 	return bsearch(&key, chk->zones, chk->nzones, sizeof(key), cmp_zone);
 }
 
@@ -175,6 +177,8 @@ static struct apizone *find_apizone(const struct server *s, const char *name)
 {
 	struct apizone key = { .name = (char *)name };
 
+	if (s->napi == 0)
+		return NULL;
 	return bsearch(&key, s->api, s->napi, sizeof(key), cmp_apizone);
 }
 
@@ -407,7 +411,8 @@ static void zones_cb(void *ud, const struct dr_http_result *r)
 				json_is_integer(serial) ? (uint32_t)json_integer_value(serial) : 0;
 			s->napi++;
 		}
-		qsort(s->api, s->napi, sizeof(*s->api), cmp_apizone);
+		if (s->napi > 1)
+			qsort(s->api, s->napi, sizeof(*s->api), cmp_apizone);
 		s->api_ok = true;
 		json_decref(list);
 	}
@@ -620,7 +625,8 @@ void dr_check_start(struct dr_check *chk, dr_check_done_cb cb, void *ud)
 	chk->cb = cb;
 	chk->ud = ud;
 	chk->t0 = ev_time();
-	qsort(chk->zones, chk->nzones, sizeof(*chk->zones), cmp_zone);
+	if (chk->nzones > 1)
+		qsort(chk->zones, chk->nzones, sizeof(*chk->zones), cmp_zone);
 	/* a zone listed twice (it cannot be, but) would be reported twice */
 	for (size_t i = 0; i < chk->nzones; i++) {
 		if (kept && !strcmp(chk->zones[kept - 1].name, chk->zones[i].name)) {

@@ -45,6 +45,9 @@ run "$DROVER" check --json --zone B.Test. --zone c.test "${D[@]}"
 is "$(echo "$out" | jq -r '.zones')" 2 "--zone B.Test. --zone c.test: two zones, names normalised"
 is "$rc" 0 "--zone: the zones outside the list are not extra"
 
+run "$DROVER" check --json --zone nosuch.test "${D[@]}"
+is "$rc $(echo "$out" | jq -r '.zones')" "0 0" "--zone of a zone that does not exist: nothing to check, exit 0"
+
 run "$DROVER" check --server nosuch "${D[@]}"
 is "$rc" 2 "--server nosuch: exit 2"
 like "$err" "no server named 'nosuch'" "--server nosuch: says so"
