@@ -31,7 +31,7 @@ struct dr_check_opts {
 	bool repair;           /* purge stale zones and ask again */
 	long dns_timeout_ms;   /* per SOA query (default 1000) */
 	long http_timeout_ms;  /* per API request (default 30000) */
-	size_t dns_inflight;   /* SOA queries in flight at once (default 512) */
+	size_t dns_inflight;   /* SOA queries in flight per server (default 100) */
 };
 
 /* opts may be NULL (defaults). Nothing happens until dr_check_start. */
