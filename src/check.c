@@ -12,6 +12,10 @@
  * gets no answer is not asked thousands of times: it is unreachable. When
  * a server's requests are all back it is classified; when every server is,
  * repair runs (if asked) and the callback comes.
+ * With samples (--sample N): for each sampled rrset one more query per
+ * server; an answer that differs from the database's records makes its
+ * zone stale (unless the zone is already missing, behind or stale), and
+ * repair purges the whole zone (purge ZONE$ covers every name in it).
  * Serials compare by RFC 1982; a worker ahead of the database is a change
  * committed while the check ran, not drift. */
 #include <stdlib.h>
@@ -63,7 +67,24 @@ struct view {
 	uint8_t tries;
 	uint8_t step;   /* enum step, for the request in flight */
 	uint8_t rounds; /* repair rounds done */
+	bool purged;    /* repair purged it at least once */
 	uint32_t serial;
+	uint32_t differs; /* 1 + the index of a sampled rrset answered otherwise, or 0 */
+};
+
+/* One sampled rrset of the database, and per server what DNS answered. */
+struct sample {
+	char *zone, *owner, *type;
+	char **want; /* presentation form, sorted */
+	size_t nwant;
+	size_t zi;   /* its zone in chk->zones, set at start */
+	bool skip;   /* a stored record that does not parse: not compared */
+};
+
+struct sview {
+	uint8_t tries;
+	bool differs;
+	char *got; /* what DNS answered, when it differs */
 };
 
 struct server;
@@ -71,7 +92,8 @@ struct server;
 /* The ud of every DNS, control-channel and HTTP request of one zone. */
 struct req {
 	struct server *s;
-	size_t zi;
+	size_t zi;   /* a zone, or a sample when sample is set */
+	bool sample;
 };
 
 struct list {
@@ -91,6 +113,8 @@ struct server {
 	json_t *config; /* setting -> value, only drift_settings */
 	struct view *views;
 	struct req *reqs;
+	struct sview *sviews;
+	struct req *sreqs;
 	struct req probe, whole; /* the probe, and the zone list / config requests */
 	struct list missing, extra, behind, stale, repaired;
 };
@@ -104,6 +128,8 @@ struct dr_check {
 	size_t nzones, zcap;
 	char **only;
 	size_t nonly;
+	struct sample *samples;
+	size_t nsamples;
 	struct server *servers;
 	size_t nservers;
 	size_t busy; /* servers not yet done with the current phase */
@@ -116,6 +142,7 @@ struct dr_check {
 };
 
 static void ask_zone(struct server *s, size_t zi);
+static void ask_sample(struct server *s, size_t k);
 static void repair_step(struct req *r);
 
 /* ---- small helpers */
@@ -270,6 +297,30 @@ static void finish(struct dr_check *chk)
 
 /* ---- classification */
 
+/* A zone whose sampled rrset differs is stale, unless it has a finding. */
+static void classify_samples(struct server *s)
+{
+	struct dr_check *chk = s->chk;
+	uint8_t *flagged = dr_xcalloc(chk->nzones + 1, 1);
+
+	for (size_t k = 0; k < s->missing.n; k++)
+		flagged[s->missing.idx[k]] = 1;
+	for (size_t k = 0; k < s->behind.n; k++)
+		flagged[s->behind.idx[k]] = 1;
+	for (size_t k = 0; k < s->stale.n; k++)
+		flagged[s->stale.idx[k]] = 1;
+	for (size_t k = 0; k < chk->nsamples; k++) {
+		size_t zi = chk->samples[k].zi;
+
+		if (chk->samples[k].skip || !s->sviews[k].differs || flagged[zi])
+			continue;
+		flagged[zi] = 1;
+		s->views[zi].differs = (uint32_t)k + 1;
+		list_add(&s->stale, zi);
+	}
+	free(flagged);
+}
+
 static void classify(struct server *s)
 {
 	struct dr_check *chk = s->chk;
@@ -294,6 +345,7 @@ static void classify(struct server *s)
 	for (size_t i = 0; i < s->napi; i++)
 		if (wanted(chk, s->api[i].name) && !find_zone(chk, s->api[i].name))
 			list_add(&s->extra, i);
+	classify_samples(s);
 }
 
 static bool is_fresh(const struct server *s, size_t zi)
@@ -311,7 +363,7 @@ static void reclassify_stale(struct server *s)
 	for (size_t k = 0; k < s->stale.n; k++) {
 		size_t zi = s->stale.idx[k];
 
-		list_add(is_fresh(s, zi) ? &s->repaired : &still, zi);
+		list_add(is_fresh(s, zi) && s->views[zi].purged ? &s->repaired : &still, zi);
 	}
 	list_release(&s->stale);
 	s->stale = still;
@@ -464,11 +516,57 @@ static void record_answer(struct view *v, const struct dr_soa_answer *a)
 	v->serial = a->has_soa ? a->serial : 0;
 }
 
+static bool same_rdata(const struct sample *x, const struct dr_soa_answer *a)
+{
+	if (a->nrdata != x->nwant)
+		return false;
+	for (size_t i = 0; i < x->nwant; i++)
+		if (strcasecmp(x->want[i], a->rdata[i]))
+			return false;
+	return true;
+}
+
+static char *answer_rdata_text(const struct dr_soa_answer *a)
+{
+	struct dr_sbuf sb;
+
+	dr_sbuf_init(&sb);
+	if (a->err)
+		dr_sbuf_adds(&sb, "no answer");
+	else if (a->nrdata == 0)
+		dr_sbuf_addf(&sb, "%s, no records", rcode_name(a->rcode));
+	for (size_t i = 0; !a->err && i < a->nrdata; i++)
+		dr_sbuf_addf(&sb, "%s%s", i ? " | " : "", a->rdata[i]);
+	return dr_sbuf_detach(&sb);
+}
+
+static void sample_cb(struct req *r, const struct dr_soa_answer *a)
+{
+	struct server *s = r->s;
+	struct sview *sv = &s->sviews[r->zi];
+
+	if (a->err == DR_ECONNECT && ++sv->tries < DNS_TRIES) {
+		ask_sample(s, r->zi);
+		return;
+	}
+	if (!same_rdata(&s->chk->samples[r->zi], a)) {
+		sv->differs = true;
+		sv->got = answer_rdata_text(a);
+	}
+	op_done(s);
+}
+
 static void dns_cb(void *ud, const struct dr_soa_answer *a)
 {
 	struct req *r = ud;
 	struct server *s = r->s;
-	struct view *v = &s->views[r->zi];
+	struct view *v;
+
+	if (r->sample) {
+		sample_cb(r, a);
+		return;
+	}
+	v = &s->views[r->zi];
 
 	if (a->err == DR_ECONNECT && ++v->tries < DNS_TRIES) {
 		ask_zone(s, r->zi);
@@ -480,11 +578,13 @@ static void dns_cb(void *ud, const struct dr_soa_answer *a)
 			snprintf(s->dns_err, sizeof(s->dns_err), "DNS %s: %s", s->dns, a->errmsg);
 		} else {
 			s->dns_ok = true;
-			s->pending += (int)s->chk->nzones - 1;
+			s->pending += (int)s->chk->nzones - 1 + (int)s->chk->nsamples;
 			for (size_t i = 1; i < s->chk->nzones; i++) {
 				s->views[i].step = S_ZONE;
 				ask_zone(s, i);
 			}
+			for (size_t k = 0; k < s->chk->nsamples; k++)
+				ask_sample(s, k);
 		}
 		op_done(s);
 		return;
@@ -511,6 +611,16 @@ static void ask_zone(struct server *s, size_t zi)
 	}
 }
 
+static void ask_sample(struct server *s, size_t k)
+{
+	struct dr_check *chk = s->chk;
+	struct sample *x = &chk->samples[k];
+
+	if (x->skip || dr_dnsq_rrset(s->dnsq, s->dns, x->owner, x->type, chk->opts.dns_timeout_ms,
+				     dns_cb, &s->sreqs[k]))
+		op_done(s); /* not compared */
+}
+
 /* ---- repair: purge, purge again (control channel) or flush (API), ask */
 
 static void reask(struct req *r)
@@ -533,6 +643,7 @@ static void repair_ctl_cb(void *ud, int err, const char *reply, const char *errm
 		return;
 	}
 	if (v->step == S_PURGE2) {
+		v->purged = true;
 		reask(r);
 		return;
 	}
@@ -549,6 +660,7 @@ static void repair_http_cb(void *ud, const struct dr_http_result *res)
 		op_done(r->s);
 		return;
 	}
+	r->s->views[r->zi].purged = true;
 	reask(r);
 }
 
@@ -599,8 +711,12 @@ static void start_server(struct server *s)
 	s->views = dr_xcalloc(chk->nzones + 1, sizeof(*s->views));
 	s->reqs = dr_xcalloc(chk->nzones + 1, sizeof(*s->reqs));
 	for (size_t i = 0; i < chk->nzones; i++)
-		s->reqs[i] = (struct req){ s, i };
-	s->whole = (struct req){ s, 0 };
+		s->reqs[i] = (struct req){ s, i, false };
+	s->sviews = dr_xcalloc(chk->nsamples + 1, sizeof(*s->sviews));
+	s->sreqs = dr_xcalloc(chk->nsamples + 1, sizeof(*s->sreqs));
+	for (size_t k = 0; k < chk->nsamples; k++)
+		s->sreqs[k] = (struct req){ s, k, true };
+	s->whole = (struct req){ s, 0, false };
 	s->pending = 2;
 	url = dr_xasprintf("%s/api/v1/servers/localhost/zones?dnssec=false", s->api_url);
 	if (dr_http_request(chk->http, "GET", url, s->api_key, NULL, chk->opts.http_timeout_ms,
@@ -639,6 +755,14 @@ void dr_check_start(struct dr_check *chk, dr_check_done_cb cb, void *ud)
 		chk->zones[kept++] = chk->zones[i];
 	}
 	chk->nzones = kept;
+	for (size_t k = 0; k < chk->nsamples; k++) {
+		struct zone *z = find_zone(chk, chk->samples[k].zone);
+
+		if (z)
+			chk->samples[k].zi = (size_t)(z - chk->zones);
+		else
+			chk->samples[k].skip = true;
+	}
 	chk->busy = chk->nservers;
 	chk->starting = true;
 	for (size_t i = 0; i < chk->nservers; i++)
@@ -696,6 +820,28 @@ void dr_check_add_zone(struct dr_check *chk, const char *zone, bool has_serial, 
 	chk->zones[chk->nzones++] = (struct zone){ dr_xstrdup(zone), serial, has_serial };
 }
 
+void dr_check_add_sample(struct dr_check *chk, const char *zone, const char *owner,
+			 const char *type, const char *rdata)
+{
+	struct sample *x = chk->nsamples ? &chk->samples[chk->nsamples - 1] : NULL;
+
+	if (!wanted(chk, zone))
+		return;
+	if (!x || strcmp(x->zone, zone) || strcmp(x->owner, owner) || strcmp(x->type, type)) {
+		chk->samples = dr_xrealloc(chk->samples, (chk->nsamples + 1) * sizeof(*chk->samples));
+		x = &chk->samples[chk->nsamples++];
+		*x = (struct sample){ .zone = dr_xstrdup(zone), .owner = dr_xstrdup(owner),
+				      .type = dr_xstrdup(type) };
+	}
+	if (!rdata) {
+		x->skip = true;
+		return;
+	}
+	x->want = dr_xrealloc(x->want, (x->nwant + 1) * sizeof(*x->want));
+	x->want[x->nwant++] = dr_xstrdup(rdata);
+	qsort(x->want, x->nwant, sizeof(*x->want), cmp_str);
+}
+
 void dr_check_add_server(struct dr_check *chk, const char *name, const char *api_url,
 			 const char *dns_address, const char *control_address,
 			 const char *api_key, const char *control_secret)
@@ -729,6 +875,10 @@ static void server_release(struct server *s)
 	json_decref(s->config);
 	free(s->views);
 	free(s->reqs);
+	for (size_t k = 0; k < s->chk->nsamples; k++)
+		free(s->sviews[k].got);
+	free(s->sviews);
+	free(s->sreqs);
 	list_release(&s->missing);
 	list_release(&s->extra);
 	list_release(&s->behind);
@@ -752,6 +902,17 @@ void dr_check_free(struct dr_check *chk)
 	for (size_t i = 0; i < chk->nzones; i++)
 		free(chk->zones[i].name);
 	free(chk->zones);
+	for (size_t k = 0; k < chk->nsamples; k++) {
+		struct sample *x = &chk->samples[k];
+
+		for (size_t i = 0; i < x->nwant; i++)
+			free(x->want[i]);
+		free(x->want);
+		free(x->zone);
+		free(x->owner);
+		free(x->type);
+	}
+	free(chk->samples);
 	for (size_t i = 0; i < chk->nonly; i++)
 		free(chk->only[i]);
 	free(chk->only);
@@ -808,6 +969,17 @@ static json_t *zone_json(const struct dr_check *chk, size_t zi)
 			 z->has_serial ? json_integer(z->serial) : json_null());
 }
 
+static json_t *sample_json(const struct server *s, size_t k)
+{
+	const struct sample *x = &s->chk->samples[k];
+	json_t *want = json_array();
+
+	for (size_t i = 0; i < x->nwant; i++)
+		json_array_append_new(want, json_string(x->want[i]));
+	return json_pack("{s:s, s:s, s:o, s:s}", "name", x->owner, "type", x->type, "database",
+			 want, "answer", s->sviews[k].got ? s->sviews[k].got : "");
+}
+
 static json_t *server_json(const struct server *s)
 {
 	const struct dr_check *chk = s->chk;
@@ -853,6 +1025,8 @@ static json_t *server_json(const struct server *s)
 		json_object_set_new(e, "answer_serial",
 				    v->answer == A_SOA ? json_integer(v->serial) : json_null());
 		json_object_set_new(e, "answer", json_string(buf));
+		if (v->differs)
+			json_object_set_new(e, "rrset", sample_json(s, v->differs - 1));
 		json_array_append_new(a, e);
 	}
 	json_object_set_new(o, "stale", a);
@@ -912,7 +1086,19 @@ static void print_findings(const struct server *s, FILE *out, size_t max)
 	for (size_t k = 0; k < s->stale.n && more_lines(k, s->stale.n, max, s->name, out); k++) {
 		const struct zone *z = &chk->zones[s->stale.idx[k]];
 
-		answer_text(&s->views[s->stale.idx[k]], buf, sizeof(buf));
+		const struct view *v = &s->views[s->stale.idx[k]];
+
+		if (v->differs) {
+			const struct sample *x = &chk->samples[v->differs - 1];
+
+			fprintf(out, "%s: stale zone '%s.': %s. %s answers '%s', the database has '",
+				s->name, z->name, x->owner, x->type, s->sviews[v->differs - 1].got);
+			for (size_t i = 0; i < x->nwant; i++)
+				fprintf(out, "%s%s", i ? " | " : "", x->want[i]);
+			fprintf(out, "'\n");
+			continue;
+		}
+		answer_text(v, buf, sizeof(buf));
 		fprintf(out, "%s: stale zone '%s.': answers %s, its database has serial %u\n",
 			s->name, z->name, buf, z->serial);
 	}

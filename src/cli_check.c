@@ -1,6 +1,7 @@
 /* src/cli_check.c - `drover check [--server NAME ...] [--zone NAME ...]
- * [--json] [--repair]`: read the zones and serials of the primary database
- * in one query and the registered servers, then run the drift checker
+ * [--json] [--repair] [--sample N]`: read the zones and serials of the
+ * primary database in one query (and, with --sample, N rrsets per zone in
+ * one more), and the registered servers, then run the drift checker
  * (src/check.c) on a loop of its own and print its report. Exit 0 clean,
  * 1 drift (an unreachable server included), 2 bad usage, 3 when the
  * database cannot be read or there is no server to check. */
@@ -14,6 +15,7 @@
 #include "drover/check.h"
 #include "drover/db.h"
 #include "drover/name.h"
+#include "drover/rr.h"
 #include "drover/server.h"
 #include "drover/util.h"
 #include "banned.h"
@@ -21,12 +23,15 @@
 #define MAX_NAMES 256
 #define PRINT_MAX_LINES 50
 
-enum { OPT_SERVER = 1, OPT_ZONE, OPT_JSON, OPT_REPAIR };
+#define SAMPLE_MAX 1000
+
+enum { OPT_SERVER = 1, OPT_ZONE, OPT_JSON, OPT_REPAIR, OPT_SAMPLE };
 
 struct check_args {
 	const char *servers[MAX_NAMES], *zones[MAX_NAMES];
 	size_t nservers, nzones;
 	bool json, repair;
+	long long sample;
 };
 
 static const struct dr_opt check_opts[] = {
@@ -35,6 +40,8 @@ static const struct dr_opt check_opts[] = {
 	{ "json", false, OPT_JSON, NULL, "print JSON" },
 	{ "repair", false, OPT_REPAIR, NULL,
 	  "purge stale zones from that worker's caches and check them again" },
+	{ "sample", true, OPT_SAMPLE, "N",
+	  "also compare N rrsets per zone with the database over DNS (default 0)" },
 	{ NULL, false, 0, NULL, NULL },
 };
 
@@ -59,6 +66,11 @@ static int on_opt(void *ctx, int id, const char *value, struct dr_error *err)
 		return 0;
 	case OPT_REPAIR:
 		a->repair = true;
+		return 0;
+	case OPT_SAMPLE:
+		if (!dr_parse_ll(value, 0, SAMPLE_MAX, &a->sample))
+			return dr_error_set(err, DR_EUSAGE, "sample",
+					    "--sample: expected 0..%d, got '%s'", SAMPLE_MAX, value);
 		return 0;
 	}
 	return 0;
@@ -154,6 +166,43 @@ static int add_zones(struct cli *cli, PGconn *conn, struct dr_check *chk)
 	return 0;
 }
 
+/* N rrsets per zone (by owner and type), apex SOA and delegations left out:
+ * what the zone itself answers with authority. */
+static const char SAMPLE_SQL[] =
+	"WITH rs AS (SELECT domain_id, name, type,"
+	"  row_number() OVER (PARTITION BY domain_id ORDER BY name, type) AS n"
+	"  FROM (SELECT DISTINCT domain_id, name, type FROM records"
+	"   WHERE type IS NOT NULL AND type <> 'SOA' AND auth AND NOT disabled) x)"
+	" SELECT d.name, r.name, r.type, r.prio, r.content"
+	" FROM rs JOIN records r ON r.domain_id = rs.domain_id AND r.name = rs.name"
+	"  AND r.type = rs.type AND NOT r.disabled"
+	" JOIN domains d ON d.id = rs.domain_id"
+	" WHERE rs.n <= $1"
+	" ORDER BY d.name, r.name, r.type";
+
+static int add_samples(struct cli *cli, PGconn *conn, long long n, struct dr_check *chk)
+{
+	char limit[24];
+	const char *p[1] = { limit };
+	PGresult *res;
+
+	if (n <= 0)
+		return 0;
+	snprintf(limit, sizeof(limit), "%lld", n);
+	if (dr_db_exec(conn, SAMPLE_SQL, 1, p, &res, &cli->err))
+		return cli_fail(cli);
+	for (int r = 0; r < PQntuples(res); r++) {
+		char *text = dr_rr_present(PQgetvalue(res, r, 2),
+					   atoi(PQgetvalue(res, r, 3)), PQgetvalue(res, r, 4));
+
+		dr_check_add_sample(chk, PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
+				    PQgetvalue(res, r, 2), text);
+		free(text);
+	}
+	PQclear(res);
+	return 0;
+}
+
 static void done_cb(void *ud, struct dr_check *chk)
 {
 	(void)chk;
@@ -186,7 +235,8 @@ int cli_check_run(struct cli *cli, int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	rc = cli_parse(cli, argc, argv, check_opts, on_opt, &a,
-		       "check [--server NAME ...] [--zone NAME ...] [--json] [--repair]", &npos,
+		       "check [--server NAME ...] [--zone NAME ...] [--json] [--repair] [--sample N]",
+		       &npos,
 		       &help);
 	if (rc || help)
 		return rc;
@@ -201,6 +251,8 @@ int cli_check_run(struct cli *cli, int argc, char **argv)
 		rc = add_servers(cli, conn, &a, chk);
 	if (!rc)
 		rc = add_zones(cli, conn, chk);
+	if (!rc)
+		rc = add_samples(cli, conn, a.sample, chk);
 	dr_db_close(conn);
 	if (!rc) {
 		signal(SIGPIPE, SIG_IGN); /* a worker closing a socket is an error, not a death */

@@ -61,6 +61,7 @@ vg "check" check "${D[@]}"
 vg "check --json --zone" check --json --zone vg1.test "${D[@]}"
 harness_psql -c "UPDATE records SET content = '10.0.0.1' WHERE name = 'www.vg2.test' AND type = 'A'" >/dev/null
 vg "check --repair (a stale zone)" check --repair "${D[@]}"
+vg "check --sample" check --sample 3 --json "${D[@]}"
 vg "check (unknown server)" check --server nosuch "${D[@]}"
 vglog=$HARNESS_DIR/vg.daemon.log
 # check-interval 1: the periodic check runs several times during the delivery

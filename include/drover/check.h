@@ -46,6 +46,15 @@ void dr_check_only_zone(struct dr_check *chk, const char *zone);
  * has_serial false when it has no SOA record. */
 void dr_check_add_zone(struct dr_check *chk, const char *zone, bool has_serial, uint32_t serial);
 
+/* One record of a sampled rrset (storage-form zone and owner, type "MX",
+ * rdata in presentation form as dr_rr_present gives it); consecutive
+ * calls with the same zone, owner and type make one rrset. rdata NULL: a
+ * record that does not parse, so the rrset is not compared. Each sampled
+ * rrset is asked of every server over DNS; an answer that differs makes
+ * its zone stale. */
+void dr_check_add_sample(struct dr_check *chk, const char *zone, const char *owner,
+			 const char *type, const char *rdata);
+
 /* One worker (strings copied; control and the secrets may be NULL). */
 void dr_check_add_server(struct dr_check *chk, const char *name, const char *api_url,
 			 const char *dns_address, const char *control_address,
