@@ -32,6 +32,7 @@
 
 #define DNS_TRIES 3      /* an SOA query with no answer is asked this often */
 #define REPAIR_ROUNDS 3  /* purge and ask again at most this often */
+#define FEED_WINDOW 2    /* queries queued per server, in units of dns_inflight */
 #define CTL_TIMEOUT_MS 2000
 #define API_BODY_MAX ((size_t)512 * 1024 * 1024) /* a zone list of millions of zones */
 
@@ -115,6 +116,7 @@ struct server {
 	struct req *reqs;
 	struct sview *sviews;
 	struct req *sreqs;
+	size_t next; /* the next zone (then sample) to ask, see feed() */
 	struct req probe, whole; /* the probe, and the zone list / config requests */
 	struct list missing, extra, behind, stale, repaired;
 };
@@ -143,6 +145,7 @@ struct dr_check {
 
 static void ask_zone(struct server *s, size_t zi);
 static void ask_sample(struct server *s, size_t k);
+static void feed(struct server *s);
 static void repair_step(struct req *r);
 
 /* ---- small helpers */
@@ -516,6 +519,29 @@ static void record_answer(struct view *v, const struct dr_soa_answer *a)
 	v->serial = a->has_soa ? a->serial : 0;
 }
 
+/* Ask the next zones, then samples, keeping at most FEED_WINDOW times
+ * dns_inflight queued or in flight for this server: 300,000 queries queued
+ * at once would hold about 300 MB. The probe (zone 0) went first. */
+static void feed(struct server *s)
+{
+	struct dr_check *chk = s->chk;
+	size_t total = chk->nzones + chk->nsamples;
+
+	if (s->next == 0)
+		s->next = 1;
+	while (s->next < total &&
+	       dr_dnsq_pending(s->dnsq) < FEED_WINDOW * chk->opts.dns_inflight) {
+		size_t i = s->next++;
+
+		if (i < chk->nzones) {
+			s->views[i].step = S_ZONE;
+			ask_zone(s, i);
+		} else {
+			ask_sample(s, i - chk->nzones);
+		}
+	}
+}
+
 static bool same_rdata(const struct sample *x, const struct dr_soa_answer *a)
 {
 	if (a->nrdata != x->nwant)
@@ -553,6 +579,7 @@ static void sample_cb(struct req *r, const struct dr_soa_answer *a)
 		sv->differs = true;
 		sv->got = answer_rdata_text(a);
 	}
+	feed(s);
 	op_done(s);
 }
 
@@ -579,12 +606,7 @@ static void dns_cb(void *ud, const struct dr_soa_answer *a)
 		} else {
 			s->dns_ok = true;
 			s->pending += (int)s->chk->nzones - 1 + (int)s->chk->nsamples;
-			for (size_t i = 1; i < s->chk->nzones; i++) {
-				s->views[i].step = S_ZONE;
-				ask_zone(s, i);
-			}
-			for (size_t k = 0; k < s->chk->nsamples; k++)
-				ask_sample(s, k);
+			feed(s);
 		}
 		op_done(s);
 		return;
@@ -593,6 +615,7 @@ static void dns_cb(void *ud, const struct dr_soa_answer *a)
 		repair_step(r);
 		return;
 	}
+	feed(s);
 	op_done(s);
 }
 
