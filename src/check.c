@@ -106,7 +106,7 @@ struct server {
 	struct dr_check *chk;
 	char *name, *api_url, *dns, *control, *api_key, *control_secret;
 	int pending;
-	bool api_done, api_ok, dns_ok, config_ok, classified;
+	bool api_ok, dns_ok, config_ok;
 	char api_err[200], dns_err[200];
 	struct dr_dnsq *dnsq; /* this server's own: the in-flight bound is per server */
 	struct apizone *api;
@@ -117,7 +117,7 @@ struct server {
 	struct sview *sviews;
 	struct req *sreqs;
 	size_t next; /* the next zone (then sample) to ask, see feed() */
-	struct req probe, whole; /* the probe, and the zone list / config requests */
+	struct req whole; /* the ud of the zone list and config requests */
 	struct list missing, extra, behind, stale, repaired;
 };
 
@@ -328,7 +328,6 @@ static void classify(struct server *s)
 {
 	struct dr_check *chk = s->chk;
 
-	s->classified = true;
 	if (!s->api_ok || (chk->nzones > 0 && !s->dns_ok))
 		return; /* unreachable */
 	for (size_t i = 0; i < chk->nzones; i++) {
@@ -474,7 +473,6 @@ static void zones_cb(void *ud, const struct dr_http_result *r)
 		s->api_ok = true;
 		json_decref(list);
 	}
-	s->api_done = true;
 	op_done(s);
 }
 
@@ -843,6 +841,20 @@ void dr_check_add_zone(struct dr_check *chk, const char *zone, bool has_serial, 
 	chk->zones[chk->nzones++] = (struct zone){ dr_xstrdup(zone), serial, has_serial };
 }
 
+const char DR_CHECK_ZONES_SQL[] =
+	"SELECT d.name, split_part(r.content, ' ', 3)"
+	" FROM domains d"
+	" LEFT JOIN records r ON r.domain_id = d.id AND r.name = d.name AND r.type = 'SOA'"
+	"  AND NOT r.disabled";
+
+void dr_check_add_zone_row(struct dr_check *chk, const char *zone, const char *serial)
+{
+	long long v = 0;
+	bool has = serial && dr_parse_ll(serial, 0, 4294967295LL, &v);
+
+	dr_check_add_zone(chk, zone, has, (uint32_t)v);
+}
+
 void dr_check_add_sample(struct dr_check *chk, const char *zone, const char *owner,
 			 const char *type, const char *rdata)
 {
@@ -851,7 +863,8 @@ void dr_check_add_sample(struct dr_check *chk, const char *zone, const char *own
 	if (!wanted(chk, zone))
 		return;
 	if (!x || strcmp(x->zone, zone) || strcmp(x->owner, owner) || strcmp(x->type, type)) {
-		chk->samples = dr_xrealloc(chk->samples, (chk->nsamples + 1) * sizeof(*chk->samples));
+		chk->samples =
+			dr_xrealloc(chk->samples, (chk->nsamples + 1) * sizeof(*chk->samples));
 		x = &chk->samples[chk->nsamples++];
 		*x = (struct sample){ .zone = dr_xstrdup(zone), .owner = dr_xstrdup(owner),
 				      .type = dr_xstrdup(type) };
@@ -1108,7 +1121,6 @@ static void print_findings(const struct server *s, FILE *out, size_t max)
 	}
 	for (size_t k = 0; k < s->stale.n && more_lines(k, s->stale.n, max, s->name, out); k++) {
 		const struct zone *z = &chk->zones[s->stale.idx[k]];
-
 		const struct view *v = &s->views[s->stale.idx[k]];
 
 		if (v->differs) {
@@ -1166,8 +1178,8 @@ void dr_check_print(const struct dr_check *chk, FILE *out, size_t max_lines)
 			fprintf(out, " %s='%s'", server, json_string_value(v));
 		fputc('\n', out);
 	}
-	fprintf(out, "%s: %zu zones, %zu servers, %.2fs\n", dr_check_drift(chk) ? "drift" : "clean",
-		chk->nzones, chk->nservers, chk->elapsed);
+	fprintf(out, "%s: %zu zones, %zu servers, %.2fs\n",
+		dr_check_drift(chk) ? "drift" : "clean", chk->nzones, chk->nservers, chk->elapsed);
 }
 
 char *dr_check_summary(const struct dr_check *chk)

@@ -36,12 +36,6 @@ static const char SERVERS_SQL[] =
 	" FROM drover.servers s LEFT JOIN drover.server_secrets k ON k.server_id = s.id"
 	" WHERE s.enabled ORDER BY s.name";
 
-static const char ZONES_SQL[] =
-	"SELECT d.name, split_part(r.content, ' ', 3)"
-	" FROM domains d"
-	" LEFT JOIN records r ON r.domain_id = d.id AND r.name = d.name AND r.type = 'SOA'"
-	"  AND NOT r.disabled";
-
 static const char STORE_SQL[] =
 	"INSERT INTO drover.check_result (holder, started_at, finished_at, clean, summary, report)"
 	" VALUES ($1, to_timestamp($2::float8), now(), $3::boolean, $4, $5::jsonb)"
@@ -83,6 +77,11 @@ static void check_done(void *ud, struct dr_check *chk)
 	ev_timer_start(cr->loop, &cr->reap); /* the check is freed outside its callback */
 }
 
+static const char *column_or_null(const PGresult *res, int r, int c)
+{
+	return PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+}
+
 static void zones_cb(void *ud, int err, const PGresult *res, const char *errmsg)
 {
 	struct dr_checkrun *cr = ud;
@@ -91,20 +90,10 @@ static void zones_cb(void *ud, int err, const PGresult *res, const char *errmsg)
 		round_drop(cr, err == DR_EDB ? errmsg : NULL);
 		return;
 	}
-	for (int r = 0; r < PQntuples(res); r++) {
-		long long serial = 0;
-		bool has = !PQgetisnull(res, r, 1) &&
-			   dr_parse_ll(PQgetvalue(res, r, 1), 0, 4294967295LL, &serial);
-
-		dr_check_add_zone(cr->chk, PQgetvalue(res, r, 0), has, (uint32_t)serial);
-	}
+	for (int r = 0; r < PQntuples(res); r++)
+		dr_check_add_zone_row(cr->chk, PQgetvalue(res, r, 0), column_or_null(res, r, 1));
 	cr->round = R_CHECKING;
 	dr_check_start(cr->chk, check_done, cr);
-}
-
-static const char *column_or_null(const PGresult *res, int r, int c)
-{
-	return PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
 }
 
 static void servers_cb(void *ud, int err, const PGresult *res, const char *errmsg)
@@ -133,7 +122,7 @@ static void servers_cb(void *ud, int err, const PGresult *res, const char *errms
 				explicit_bzero(v, strlen(v));
 			}
 	cr->round = R_ZONES;
-	if (dr_pgconn_query(cr->pg, ZONES_SQL, 0, NULL, zones_cb, cr))
+	if (dr_pgconn_query(cr->pg, DR_CHECK_ZONES_SQL, 0, NULL, zones_cb, cr))
 		round_drop(cr, NULL);
 }
 

@@ -56,8 +56,8 @@ static int on_opt(void *ctx, int id, const char *value, struct dr_error *err)
 		size_t *n = id == OPT_SERVER ? &a->nservers : &a->nzones;
 
 		if (*n == MAX_NAMES)
-			return dr_error_set(err, DR_EUSAGE, NULL, "at most %d --%s options",
-					    MAX_NAMES, id == OPT_SERVER ? "server" : "zone");
+			return dr_error_set(err, DR_EUSAGE, NULL, "at most %d --%s options", MAX_NAMES,
+					    id == OPT_SERVER ? "server" : "zone");
 		list[(*n)++] = value;
 		return 0;
 	}
@@ -143,25 +143,15 @@ out:
 }
 
 /* The truth: every zone and its SOA serial, in one query. */
-static const char TRUTH_SQL[] =
-	"SELECT d.name, split_part(r.content, ' ', 3)"
-	" FROM domains d"
-	" LEFT JOIN records r ON r.domain_id = d.id AND r.name = d.name AND r.type = 'SOA'"
-	"  AND NOT r.disabled";
-
 static int add_zones(struct cli *cli, PGconn *conn, struct dr_check *chk)
 {
 	PGresult *res;
 
-	if (dr_db_exec(conn, TRUTH_SQL, 0, NULL, &res, &cli->err))
+	if (dr_db_exec(conn, DR_CHECK_ZONES_SQL, 0, NULL, &res, &cli->err))
 		return cli_fail(cli);
-	for (int r = 0; r < PQntuples(res); r++) {
-		long long serial = 0;
-		bool has = !PQgetisnull(res, r, 1) &&
-			   dr_parse_ll(PQgetvalue(res, r, 1), 0, 4294967295LL, &serial);
-
-		dr_check_add_zone(chk, PQgetvalue(res, r, 0), has, (uint32_t)serial);
-	}
+	for (int r = 0; r < PQntuples(res); r++)
+		dr_check_add_zone_row(chk, PQgetvalue(res, r, 0),
+				      PQgetisnull(res, r, 1) ? NULL : PQgetvalue(res, r, 1));
 	PQclear(res);
 	return 0;
 }
@@ -192,8 +182,8 @@ static int add_samples(struct cli *cli, PGconn *conn, long long n, struct dr_che
 	if (dr_db_exec(conn, SAMPLE_SQL, 1, p, &res, &cli->err))
 		return cli_fail(cli);
 	for (int r = 0; r < PQntuples(res); r++) {
-		char *text = dr_rr_present(PQgetvalue(res, r, 2),
-					   atoi(PQgetvalue(res, r, 3)), PQgetvalue(res, r, 4));
+		char *text = dr_rr_present(PQgetvalue(res, r, 2), atoi(PQgetvalue(res, r, 3)),
+					   PQgetvalue(res, r, 4));
 
 		dr_check_add_sample(chk, PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
 				    PQgetvalue(res, r, 2), text);

@@ -46,6 +46,14 @@ void dr_check_only_zone(struct dr_check *chk, const char *zone);
  * has_serial false when it has no SOA record. */
 void dr_check_add_zone(struct dr_check *chk, const char *zone, bool has_serial, uint32_t serial);
 
+/* The zones of the database and their SOA serials, in one statement
+ * without parameters: rows of (zone, serial text or NULL). */
+extern const char DR_CHECK_ZONES_SQL[];
+
+/* dr_check_add_zone from one row of DR_CHECK_ZONES_SQL (serial may be
+ * NULL or not a serial: the zone has none). */
+void dr_check_add_zone_row(struct dr_check *chk, const char *zone, const char *serial);
+
 /* One record of a sampled rrset (storage-form zone and owner, type "MX",
  * rdata in presentation form as dr_rr_present gives it); consecutive
  * calls with the same zone, owner and type make one rrset. rdata NULL: a

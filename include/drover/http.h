@@ -35,9 +35,10 @@ struct dr_http *dr_http_new(struct ev_loop *loop);
 void dr_http_free(struct dr_http *h);
 
 /* Start METHOD url with an optional X-API-Key header and optional body
- * (JSON). The answer body is capped at 4 MiB (a larger one is err
- * DR_ECONNECT "answer too large"). At most 8 connections per host at once
- * (pdns listens with a backlog of 10); curl queues the rest. Returns 0, or
+ * (JSON). The answer body is capped at 4 MiB unless dr_http_set_body_max
+ * says otherwise (a larger one is err DR_ECONNECT "answer too large"). At
+ * most 8 connections per host at once (pdns listens with a backlog of 10);
+ * curl queues the rest. Returns 0, or
  * DR_EINVAL for a bad method or URL or a timeout_ms <= 0 (then cb is never
  * called). */
 int dr_http_request(struct dr_http *h, const char *method, const char *url, const char *api_key,
