@@ -345,6 +345,7 @@ static void collect_rdata(const struct query *r, const knot_pktsection_t *sec,
 						     &KNOT_DUMP_STYLE_DEFAULT) >= 0) {
 				*out = dr_xrealloc(*out, (n + 2) * sizeof(**out));
 				(*out)[n++] = dr_xstrdup(buf);
+				(*out)[n] = NULL; /* the list ends with NULL */
 			}
 	}
 	if (n > 1)
