@@ -174,7 +174,10 @@ if [ -x "$srcdir/bench/capture-cost.sh" ] || [ -f "$srcdir/bench/capture-cost.sh
 fi
 
 add_row "write throughput: 1,000,000 records over 10,000 zones (import)|pdns API, pdnsutil, COPY|not yet (zone import)|-"
-add_row "drover check on 100,000 zones x 3 workers|dnsperf sweep|not yet (drover check)|-"
+# ---- 6. drover check at scale (its own harness)
+if [ -n "$QUICK" ]; then cz=10000; else cz=100000; fi
+cs=$(ZONES=$cz RUNS=${QUICK:+1} bash "$srcdir/bench/check-scale.sh" 2>/dev/null | tail -n 1)
+add_row "drover check on $cz zones x 3 workers|dnsperf sweep|${cs%%|*}|${cs#*|}"
 
 echo "{\"date\": \"$stamp\", \"host\": \"$(uname -n)\", \"quick\": \"${QUICK:-0}\"}" >>"$json"
 echo "]" >>"$json"

@@ -14,6 +14,8 @@
 #define CFG_FILE_MAX (1024 * 1024)
 
 static const struct dr_cfg_key cfg_keys[] = {
+	{ "check-interval", DR_CFG_INT, "300", 0, 86400, NULL, DR_CFG_RELOAD,
+	  "seconds between the daemon's drift checks (0: none); see drover status" },
 	{ "db", DR_CFG_STRING, NULL, 0, 0, NULL, DR_CFG_SECRET,
 	  "PostgreSQL conninfo or URI (else the PG* environment)" },
 	{ "log-level", DR_CFG_ENUM, "notice", 0, 0, "error|warning|notice|info|debug",

@@ -235,10 +235,10 @@ void cli_print_exit_codes(FILE *out)
 {
 	fprintf(out, "  0  success\n"
 		     "  1  the command ran and found a problem (init --check: schema missing or "
-		     "outdated)\n"
+		     "outdated; check: drift, an unreachable worker included)\n"
 		     "  2  bad usage, config or input (also: API key rejected, not an "
 		     "authoritative server, schema newer than this drover)\n"
 		     "  3  could not connect or check (database or server unreachable, database "
-		     "error)\n"
+		     "error; check: no enabled server to check)\n"
 		     "  4  --wait: no server applied the change in time (1: some did)\n");
 }

@@ -96,5 +96,6 @@ int cli_run_run(struct cli *cli, int argc, char **argv);
 int cli_status_run(struct cli *cli, int argc, char **argv);
 int cli_template_run(struct cli *cli, int argc, char **argv);
 int cli_repoint_run(struct cli *cli, int argc, char **argv);
+int cli_check_run(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -1,7 +1,9 @@
 /* src/cli_status.c - `drover status [--json]`: which daemon leads, and per
  * server its health, last error, and how far it lags (change-log entries
- * not yet served, and the age of the oldest). Read from the tables the
- * daemon keeps; exit 1 when a server is not healthy or no daemon leads. */
+ * not yet served, and the age of the oldest); then the daemon's last drift
+ * check (drover.check_result). Read from the tables the daemon keeps; exit
+ * 1 when a server is not healthy or no daemon leads (a drift the last
+ * check found does not change the exit code: `drover check` reports it). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,11 +49,63 @@ static const char LEADER_SQL[] =
 	"SELECT holder, extract(epoch FROM now() - heartbeat_at)::numeric(12,1) < $1"
 	" FROM drover.leader";
 
+/* The table is absent until `drover init` has applied 0005-check.sql. */
+static const char LAST_CHECK_SQL[] =
+	"SELECT to_char(finished_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'),"
+	" extract(epoch FROM now() - finished_at)::numeric(12,1), clean, summary, report::text,"
+	" holder"
+	" FROM drover.check_result";
+
+static PGresult *last_check(struct cli *cli, PGconn *conn)
+{
+	PGresult *res = NULL;
+
+	if (dr_db_exec(conn, "SELECT to_regclass('drover.check_result') IS NOT NULL", 0, NULL, &res,
+		       &cli->err))
+		return NULL;
+	if (strcmp(PQgetvalue(res, 0, 0), "t")) {
+		PQclear(res);
+		return NULL;
+	}
+	PQclear(res);
+	if (dr_db_exec(conn, LAST_CHECK_SQL, 0, NULL, &res, &cli->err))
+		return NULL;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+static json_t *last_check_json(const PGresult *chk)
+{
+	json_t *report;
+
+	if (!chk)
+		return json_null();
+	report = json_loads(PQgetvalue(chk, 0, 4), 0, NULL);
+	return json_pack("{s:s, s:f, s:s, s:b, s:s, s:o}", "finished_at", PQgetvalue(chk, 0, 0),
+			 "age_seconds", strtod(PQgetvalue(chk, 0, 1), NULL), "holder",
+			 PQgetvalue(chk, 0, 5), "clean", !strcmp(PQgetvalue(chk, 0, 2), "t"),
+			 "summary", PQgetvalue(chk, 0, 3), "report",
+			 report ? report : json_null());
+}
+
+static void print_last_check(const PGresult *chk)
+{
+	if (!chk) {
+		printf("last check: none yet (drover run checks every check-interval seconds)\n");
+		return;
+	}
+	printf("last check: %s (%ss ago): %s\n", PQgetvalue(chk, 0, 0), PQgetvalue(chk, 0, 1),
+	       PQgetvalue(chk, 0, 3));
+}
+
 int cli_status_run(struct cli *cli, int argc, char **argv)
 {
 	char stale[16];
 	const char *p[1] = { stale };
-	PGresult *res = NULL, *lead = NULL;
+	PGresult *res = NULL, *lead = NULL, *chk = NULL;
 	bool json = false, help, problem = false, leading;
 	PGconn *conn;
 	int npos, rc;
@@ -69,6 +123,7 @@ int cli_status_run(struct cli *cli, int argc, char **argv)
 		rc = cli_fail(cli);
 		goto out;
 	}
+	chk = last_check(cli, conn);
 	leading = PQntuples(lead) == 1 && !strcmp(PQgetvalue(lead, 0, 1), "t");
 	if (!leading)
 		problem = true;
@@ -93,9 +148,9 @@ int cli_status_run(struct cli *cli, int argc, char **argv)
 								   : json_string(PQgetvalue(res, r, 4)));
 			json_array_append_new(servers, o);
 		}
-		o = json_pack("{s:o, s:o}", "leader",
+		o = json_pack("{s:o, s:o, s:o}", "leader",
 			      leading ? json_string(PQgetvalue(lead, 0, 0)) : json_null(), "servers",
-			      servers);
+			      servers, "last_check", last_check_json(chk));
 		json_dumpf(o, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 		json_decref(o);
@@ -108,11 +163,13 @@ int cli_status_run(struct cli *cli, int argc, char **argv)
 			       !strcmp(PQgetvalue(res, r, 1), "t") ? "yes" : "no",
 			       PQgetvalue(res, r, 2), PQgetvalue(res, r, 6), PQgetvalue(res, r, 7),
 			       PQgetisnull(res, r, 3) ? "-" : PQgetvalue(res, r, 3));
+		print_last_check(chk);
 	}
 	rc = problem ? DR_EXIT_PROBLEM : DR_EXIT_OK;
 out:
 	PQclear(res);
 	PQclear(lead);
+	PQclear(chk);
 	dr_db_close(conn);
 	return rc;
 }

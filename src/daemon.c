@@ -9,7 +9,8 @@
  * cursors, written fenced, stay right whoever wins next.
  * Timers: a poll (safety net for a lost NOTIFY), a server reload (new,
  * removed or changed servers, heartbeat), pruning of the log below every
- * enabled server's cursor. */
+ * enabled server's cursor, and the periodic drift check (src/checkrun.c,
+ * every check-interval seconds while leading). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "drover/checkrun.h"
 #include "drover/daemon.h"
 #include "drover/dnsq.h"
 #include "drover/fanout.h"
@@ -44,6 +46,7 @@ struct daemon {
 	struct dr_pdnsctl *ctl;
 	struct dr_dnsq *dns;
 	struct dr_fanout *fo;
+	struct dr_checkrun *checkrun;
 	bool leader, asking, stopping;
 	char holder[128];
 	ev_timer poll, reload, prune, lock_retry, drain;
@@ -252,6 +255,13 @@ static void lock_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	ask_lock(d);
 }
 
+static bool may_check(void *ud)
+{
+	struct daemon *d = ud;
+
+	return d->leader && !d->stopping;
+}
+
 /* ---- signals */
 
 static void drain_check_cb(struct ev_loop *loop, ev_check *w, int revents)
@@ -304,6 +314,8 @@ static void hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 			dr_log_setup(dr_log_level_parse(lvl),
 				     !strcmp(dr_cfg_str(fresh, "log-target"), "syslog"));
+			dr_checkrun_set_interval(d->checkrun,
+						 (double)dr_cfg_int(fresh, "check-interval"));
 			dr_log(LOG_NOTICE, "daemon", "SIGHUP: config reloaded (log-level %s)", lvl);
 			dr_cfg_free(fresh);
 		}
@@ -330,6 +342,8 @@ int dr_daemon_run(struct dr_cfg *cfg, const char *config_path)
 	d.dns = dr_dnsq_new(d.loop, DNS_INFLIGHT);
 	io = (struct dr_fanout_io){ d.loop, d.pg, d.http, d.ctl, d.dns };
 	d.fo = dr_fanout_new(&io);
+	d.checkrun = dr_checkrun_new(d.loop, d.pg, d.holder, may_check, &d);
+	dr_checkrun_set_interval(d.checkrun, (double)dr_cfg_int(cfg, "check-interval"));
 
 	ev_timer_init(&d.poll, poll_cb, POLL_S, POLL_S);
 	ev_timer_init(&d.reload, reload_cb, RELOAD_S, RELOAD_S);
@@ -359,6 +373,7 @@ int dr_daemon_run(struct dr_cfg *cfg, const char *config_path)
 	dr_pdnsctl_free(d.ctl);
 	dr_http_free(d.http);
 	dr_pgconn_free(d.pg);
+	dr_checkrun_free(d.checkrun); /* after the connection: no callback can come */
 	ev_timer_stop(d.loop, &d.poll);
 	ev_timer_stop(d.loop, &d.reload);
 	ev_timer_stop(d.loop, &d.prune);

@@ -1,4 +1,4 @@
-/* src/dnsq.c - SOA queries to workers over DNS on the daemon's libev loop.
+/* src/dnsq.c - SOA (and rrset) queries to workers over DNS on a libev loop.
  * See include/drover/dnsq.h.
  * Owns every struct query: queued ones in a FIFO, in-flight ones with their
  * socket, ev_io, deadline timer and "kick" timer. Wire format is built and
@@ -51,6 +51,7 @@ struct query {
 	char *where; /* "'127.0.0.1:5300'" */
 	char *zone;  /* as asked, for messages */
 	uint8_t qname[KNOT_DNAME_MAXLEN];
+	uint16_t qtype; /* SOA, or the type dr_dnsq_rrset asked */
 	uint8_t wire[2 + KNOT_WIRE_MIN_PKTSIZE]; /* TCP length prefix, then the query */
 	size_t qlen;
 	uint16_t id;
@@ -235,7 +236,7 @@ static int build_query(struct query *r)
 		dr_oom();
 	r->id = random_id();
 	knot_wire_set_id(pkt->wire, r->id);
-	rc = knot_pkt_put_question(pkt, r->qname, KNOT_CLASS_IN, KNOT_RRTYPE_SOA);
+	rc = knot_pkt_put_question(pkt, r->qname, KNOT_CLASS_IN, r->qtype);
 	if (rc == KNOT_EOK) {
 		r->qlen = pkt->size;
 		memcpy(r->wire + 2, pkt->wire, pkt->size);
@@ -317,14 +318,47 @@ static bool is_our_reply(const struct query *r, const uint8_t *wire, size_t len)
 	if (qsize <= 0 || (size_t)qsize + 4 > len - KNOT_WIRE_HEADER_SIZE)
 		return false;
 	return knot_dname_is_case_equal(wire + KNOT_WIRE_HEADER_SIZE, r->qname) &&
-	       knot_wire_read_u16(wire + KNOT_WIRE_HEADER_SIZE + qsize) == KNOT_RRTYPE_SOA &&
+	       knot_wire_read_u16(wire + KNOT_WIRE_HEADER_SIZE + qsize) == r->qtype &&
 	       knot_wire_read_u16(wire + KNOT_WIRE_HEADER_SIZE + qsize + 2) == KNOT_CLASS_IN;
+}
+
+static int cmp_text(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The answer's records of the asked name and type, in presentation form. */
+static void collect_rdata(const struct query *r, const knot_pktsection_t *sec,
+			  struct dr_soa_answer *ans, char ***out)
+{
+	char buf[8192];
+	size_t n = 0;
+
+	*out = dr_xcalloc((size_t)sec->count + 1, sizeof(**out));
+	for (uint16_t i = 0; i < sec->count; i++) {
+		const knot_rrset_t *rr = knot_pkt_rr(sec, i);
+
+		if (rr->type != r->qtype || !knot_dname_is_case_equal(rr->owner, r->qname))
+			continue;
+		for (uint16_t k = 0; k < rr->rrs.count; k++)
+			if (knot_rrset_txt_dump_data(rr, k, buf, sizeof(buf),
+						     &KNOT_DUMP_STYLE_DEFAULT) >= 0) {
+				*out = dr_xrealloc(*out, (n + 2) * sizeof(**out));
+				(*out)[n++] = dr_xstrdup(buf);
+				(*out)[n] = NULL; /* the list ends with NULL */
+			}
+	}
+	if (n > 1)
+		qsort(*out, n, sizeof(**out), cmp_text);
+	ans->rdata = (const char *const *)*out;
+	ans->nrdata = n;
 }
 
 /* Parse a matching answer and report it. */
 static void take_answer(struct query *r, uint8_t *wire, size_t len)
 {
 	struct dr_soa_answer ans = { 0 };
+	char **rdata = NULL;
 	const knot_pktsection_t *sec;
 	knot_pkt_t *pkt;
 	int rc;
@@ -342,6 +376,8 @@ static void take_answer(struct query *r, uint8_t *wire, size_t len)
 	ans.rcode = knot_wire_get_rcode(wire);
 	ans.aa = knot_wire_get_aa(wire) != 0;
 	sec = knot_pkt_section(pkt, KNOT_ANSWER);
+	if (r->qtype != KNOT_RRTYPE_SOA)
+		collect_rdata(r, sec, &ans, &rdata);
 	for (uint16_t i = 0; i < sec->count; i++) {
 		const knot_rrset_t *rr = knot_pkt_rr(sec, i);
 
@@ -354,6 +390,9 @@ static void take_answer(struct query *r, uint8_t *wire, size_t len)
 	}
 	knot_pkt_free(pkt);
 	finish(r, &ans);
+	for (size_t i = 0; rdata && rdata[i]; i++)
+		free(rdata[i]);
+	free(rdata);
 }
 
 static void on_udp(struct query *r)
@@ -531,8 +570,8 @@ void dr_dnsq_free(struct dr_dnsq *q)
 	destroy(q);
 }
 
-int dr_dnsq_soa(struct dr_dnsq *q, const char *address, const char *zone, long timeout_ms,
-		dr_dnsq_cb cb, void *ud)
+static int ask(struct dr_dnsq *q, const char *address, const char *zone, uint16_t qtype,
+	       long timeout_ms, dr_dnsq_cb cb, void *ud)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
@@ -547,6 +586,7 @@ int dr_dnsq_soa(struct dr_dnsq *q, const char *address, const char *zone, long t
 		return DR_EINVAL;
 	}
 	knot_dname_to_lower(r->qname);
+	r->qtype = qtype;
 	if (build_query(r)) {
 		free(r);
 		return DR_EINVAL;
@@ -570,6 +610,22 @@ int dr_dnsq_soa(struct dr_dnsq *q, const char *address, const char *zone, long t
 	ql_append(&q->queue, r);
 	pump(q);
 	return 0;
+}
+
+int dr_dnsq_soa(struct dr_dnsq *q, const char *address, const char *zone, long timeout_ms,
+		dr_dnsq_cb cb, void *ud)
+{
+	return ask(q, address, zone, KNOT_RRTYPE_SOA, timeout_ms, cb, ud);
+}
+
+int dr_dnsq_rrset(struct dr_dnsq *q, const char *address, const char *name, const char *type,
+		  long timeout_ms, dr_dnsq_cb cb, void *ud)
+{
+	uint16_t qtype;
+
+	if (!type || knot_rrtype_from_string(type, &qtype) != 0 || qtype == 0)
+		return DR_EINVAL;
+	return ask(q, address, name, qtype, timeout_ms, cb, ud);
 }
 
 void dr_dnsq_cancel(struct dr_dnsq *q, void *ud)

@@ -57,6 +57,7 @@ struct dr_http {
 	struct req *reqs;
 	size_t nreqs;
 	struct sock *socks, *dead_socks;
+	size_t body_max; /* BODY_MAX unless dr_http_set_body_max */
 	int depth;      /* entry points on the stack; objects are freed only at 0 */
 	bool free_me;   /* dr_http_free() was called while depth > 0 */
 };
@@ -179,7 +180,8 @@ static void finish(struct dr_http *h, CURL *easy, CURLcode cc)
 	res.elapsed_s = ev_time() - r->started;
 	if (r->too_big) {
 		res.err = DR_ECONNECT;
-		msg = dr_xasprintf("%s: answer too large (over %u bytes)", r->where, BODY_MAX);
+		msg = dr_xasprintf("%s: answer too large (over %zu bytes)", r->where,
+				   h->body_max);
 	} else if (cc != CURLE_OK) {
 		res.err = DR_ECONNECT;
 		msg = dr_xasprintf("%s: %s", r->where,
@@ -311,7 +313,7 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
 	struct req *r = ud;
 	size_t n = size * nmemb;
 
-	if (n > BODY_MAX - r->body.len) {
+	if (n > r->h->body_max - r->body.len) {
 		r->too_big = true;
 		return 0; /* CURLE_WRITE_ERROR */
 	}
@@ -323,6 +325,7 @@ struct dr_http *dr_http_new(struct ev_loop *loop)
 {
 	struct dr_http *h = dr_xcalloc(1, sizeof(*h));
 
+	h->body_max = BODY_MAX;
 	h->loop = loop;
 	h->multi = curl_multi_init();
 	if (!h->multi)
@@ -501,4 +504,9 @@ size_t dr_http_inflight(const struct dr_http *h, const void *ud)
 		if (r->ud == ud)
 			n++;
 	return n;
+}
+
+void dr_http_set_body_max(struct dr_http *h, size_t bytes)
+{
+	h->body_max = bytes;
 }

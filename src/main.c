@@ -24,6 +24,8 @@ static const struct cli_command commands[] = {
 	{ "repoint", "move every A/AAAA record from one address to another", cli_repoint_run },
 	{ "run", "the fan-out daemon: every change served by every worker", cli_run_run },
 	{ "status", "each server's health and how far it lags", cli_status_run },
+	{ "check", "drift: the database vs each worker's zone list and DNS answers",
+	  cli_check_run },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -68,10 +68,17 @@ for i in 0 1 2 3 4 5 6 7 8 9; do
 	"$DROVER" zone create vg$i.test --ns ns1.vg$i.test "${D[@]}" >/dev/null
 	"$DROVER" rrset replace vg$i.test www A 300 192.0.2.1 "${D[@]}" >/dev/null
 done
+vg "check" check "${D[@]}"
+vg "check --json --zone" check --json --zone vg1.test "${D[@]}"
+harness_psql -c "UPDATE records SET content = '10.0.0.1' WHERE name = 'www.vg2.test' AND type = 'A'" >/dev/null
+vg "check --repair (a stale zone)" check --repair "${D[@]}"
+vg "check --sample" check --sample 3 --json "${D[@]}"
+vg "check (unknown server)" check --server nosuch "${D[@]}"
 vglog=$HARNESS_DIR/vg.daemon.log
+# check-interval 1: the periodic check runs several times during the delivery
 valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect --error-exitcode=99 --log-file="$vglog" \
-	"$DROVER" run "${D[@]}" >"$HARNESS_DIR/daemon.out" 2>&1 &
+	"$DROVER" run "${D[@]}" --check-interval 1 >"$HARNESS_DIR/daemon.out" 2>&1 &
 vgpid=$!
 harness_track_pid $vgpid
 # 3,000 changes: 300 transactions of 10 updates, spread over ten zones
@@ -91,6 +98,11 @@ until synced || [ "$(date +%s)" -ge $deadline ]; do sleep 0.5; done
 synced
 ok $? "valgrind: drover run delivered 3,000 changes"
 is "$(harness_dig 1 www.vg9.test A)" "10.9.1.44" "valgrind: the worker serves the last change"
+checked() { [ "$("$DROVER" status --json "${D[@]}" 2>/dev/null | jq -r '.last_check.report.zones')" = 11 ]; }
+deadline=$(($(date +%s) + 60))
+until checked || [ "$(date +%s)" -ge $deadline ]; do sleep 0.5; done
+checked
+ok $? "valgrind: drover run's periodic check ran and stored its report"
 kill -TERM $vgpid
 wait $vgpid
 rc=$?

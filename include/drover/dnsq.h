@@ -22,6 +22,9 @@ struct dr_soa_answer {
 	bool aa;            /* authoritative answer flag */
 	bool has_soa;       /* an SOA for the zone is in the answer section */
 	uint32_t serial;    /* its serial when has_soa */
+	const char *const *rdata; /* dr_dnsq_rrset: the answer's records of that name
+				     and type, presentation form, sorted; borrowed */
+	size_t nrdata;
 	const char *errmsg; /* "" when err is 0 */
 	double elapsed_s;
 };
@@ -38,6 +41,11 @@ void dr_dnsq_free(struct dr_dnsq *q); /* cancels everything, no callbacks; NULL-
  * bad address or name or a timeout_ms <= 0 (cb is then never called). */
 int dr_dnsq_soa(struct dr_dnsq *q, const char *address, const char *zone, long timeout_ms,
 		dr_dnsq_cb cb, void *ud) DR_MUSTCHECK;
+
+/* Ask address for name's rrset of type ("A", "MX", ...), RD off, the same
+ * way; the answer carries its records in rdata (has_soa is false). */
+int dr_dnsq_rrset(struct dr_dnsq *q, const char *address, const char *name, const char *type,
+		  long timeout_ms, dr_dnsq_cb cb, void *ud) DR_MUSTCHECK;
 
 void dr_dnsq_cancel(struct dr_dnsq *q, void *ud); /* every query with exactly this ud, queued too */
 size_t dr_dnsq_pending(const struct dr_dnsq *q);  /* in flight plus queued */

@@ -35,13 +35,18 @@ struct dr_http *dr_http_new(struct ev_loop *loop);
 void dr_http_free(struct dr_http *h);
 
 /* Start METHOD url with an optional X-API-Key header and optional body
- * (JSON). The answer body is capped at 4 MiB (a larger one is err
- * DR_ECONNECT "answer too large"). At most 8 connections per host at once
- * (pdns listens with a backlog of 10); curl queues the rest. Returns 0, or
+ * (JSON). The answer body is capped at 4 MiB unless dr_http_set_body_max
+ * says otherwise (a larger one is err DR_ECONNECT "answer too large"). At
+ * most 8 connections per host at once (pdns listens with a backlog of 10);
+ * curl queues the rest. Returns 0, or
  * DR_EINVAL for a bad method or URL or a timeout_ms <= 0 (then cb is never
  * called). */
 int dr_http_request(struct dr_http *h, const char *method, const char *url, const char *api_key,
 		    const char *body, long timeout_ms, dr_http_cb cb, void *ud) DR_MUSTCHECK;
+
+/* Raise (or lower) the cap on an answer body for this instance's requests
+ * from then on: the zone list of a worker with 100,000 zones is about 25 MB. */
+void dr_http_set_body_max(struct dr_http *h, size_t bytes);
 
 /* Cancel, without callbacks, every request started with exactly this ud. */
 void dr_http_cancel(struct dr_http *h, void *ud);

@@ -40,7 +40,8 @@
 # them is sent on stdin, curl reads the API key header from stdin (-K -).
 #
 # Functions (sourced mode): harness_start, harness_stop, harness_psql, harness_psql_as,
-# harness_dig, harness_pdns_control, harness_reset, harness_pgbin, harness_track_pid. Each is
+# harness_dig, harness_pdns_control, harness_reset, harness_pgbin, harness_track_pid,
+# harness_stop_worker, harness_restart_worker, harness_worker_db. Each is
 # documented where it is defined.
 # All diagnostics are TAP comment lines ("# ...") on stdout; fatal start errors "Bail out! ...".
 
@@ -871,6 +872,52 @@ harness_reset() {
 		harness_pdns_control "$i" rediscover >/dev/null || rc=1
 	done
 	return "$rc"
+}
+
+# harness_stop_worker N - stop worker N (TERM, a bounded wait, then KILL): a worker that is down.
+harness_stop_worker() {
+	local n=$1 pid end
+	pid=$(sed -n "s/^HX_W${n}_PID=//p" "$HARNESS_DIR/state" | tail -n 1)
+	_hx_alive "$pid" "--config-dir=$HARNESS_DIR/w$n" || return 0
+	kill -TERM "$pid" 2>/dev/null
+	end=$(($(_hx_now_ms) + 5000))
+	while _hx_alive "$pid" && [ "$(_hx_now_ms)" -lt "$end" ]; do sleep 0.05; done
+	_hx_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	return 0
+}
+
+# harness_restart_worker N - stop worker N and start it again with its pdns.conf as it is now;
+# returns 0 when it answers its API and DNS again, 1 (with a Bail out! line) if not.
+harness_restart_worker() {
+	local n=$1
+	harness_stop_worker "$n"
+	_hx_launch_worker "$n"
+	_hx_wait_worker "$n"
+}
+
+# harness_worker_db N DBNAME - give worker N a database of its own in the same cluster: create
+# DBNAME (owner drover) with the schema `drover init` makes and the pdns role's rights, point
+# worker N's gpgsql-dbname at it and restart the worker. The other workers keep reading drover.
+harness_worker_db() {
+	local n=$1 db=$2 conf psql
+	case $db in '' | *[!a-z0-9_]*) printf 'harness_worker_db: bad name %s\n' "$db" >&2; return 2 ;; esac
+	conf=$HARNESS_DIR/w$n/pdns.conf
+	[ -f "$conf" ] || { printf 'harness_worker_db: no worker %s\n' "$n" >&2; return 2; }
+	psql=("$(_hx_pgbindir)/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGHOST_SOCKDIR" -p "$PGPORT" -U postgres)
+	if [ -z "$("${psql[@]}" -d postgres -At -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+		"${psql[@]}" -d postgres -c "CREATE DATABASE $db OWNER drover" >/dev/null || return 1
+	fi
+	"${DROVER_BUILDDIR:-.}/drover" init --config /dev/null \
+		--db "host=127.0.0.1 port=$PGPORT dbname=$db user=drover" >>"$HARNESS_DIR/init.log" 2>&1 || return 1
+	"${psql[@]}" -d "$db" >>"$HARNESS_DIR/setup.log" 2>&1 <<'EOF' || return 1
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO pdns;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO pdns;
+ALTER DEFAULT PRIVILEGES FOR ROLE drover IN SCHEMA public
+	GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO pdns;
+ALTER DEFAULT PRIVILEGES FOR ROLE drover IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO pdns;
+EOF
+	sed -i "s/^gpgsql-dbname=.*/gpgsql-dbname=$db/" "$conf" || return 1
+	harness_restart_worker "$n"
 }
 
 # ---------------------------------------------------------------------------------------------
