@@ -478,8 +478,8 @@ struct dr_zonefile *dr_zonefile_load(const char *zone, const char *path,
 			  (uint32_t)(opts->default_ttl > 0 ? opts->default_ttl : 3600), 0);
 	free(origin);
 	free(sc.include_root);
+	check_rules(zf, opts);
 	if (!zf->nerrors_all) {
-		check_rules(zf, opts);
 		if (!zf->nrecs)
 			dr_zonefile_error(zf, shown, 0, "no records");
 	}
