@@ -479,11 +479,98 @@ struct dr_zonefile *dr_zonefile_load(const char *zone, const char *path,
 	free(origin);
 	free(sc.include_root);
 	check_rules(zf, opts);
-	if (!zf->nerrors_all) {
-		if (!zf->nrecs)
-			dr_zonefile_error(zf, shown, 0, "no records");
-	}
+	if (!zf->nerrors_all && !zf->nrecs)
+		dr_zonefile_error(zf, shown, 0, "no records");
+	if (!zf->nerrors_all)
+		dr_zonefile_rectify(zf);
 	return zf;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int owner_key_cmp(const void *key, const void *rec)
+{
+	return strcmp(key, ((const struct dr_zf_record *)rec)->owner);
+}
+
+static bool is_owner(const struct dr_zonefile *zf, const char *name)
+{
+	return bsearch(name, zf->recs, zf->nrecs, sizeof(*zf->recs), owner_key_cmp) != NULL;
+}
+
+/* The parent of name ("a.b.c" -> "b.c"), or NULL at the apex or above. */
+static const char *parent_below_apex(const char *name, const char *zone)
+{
+	const char *dot = strchr(name, '.');
+
+	if (!dot || strlen(dot + 1) <= strlen(zone))
+		return NULL;
+	return dot + 1;
+}
+
+/* rectify.sql's auth rule: false for every name below a delegation (an NS
+ * below the apex), and at one for all but the DS. */
+static bool auth_of(const char *name, const char *type, const char *zone, const char **cuts,
+		    size_t ncuts)
+{
+	if (!ncuts || strlen(name) <= strlen(zone))
+		return true;
+	if (bsearch(&name, cuts, ncuts, sizeof(*cuts), str_cmp) &&
+	    (!type || strcmp(type, "DS")))
+		return false;
+	for (const char *p = parent_below_apex(name, zone); p; p = parent_below_apex(p, zone))
+		if (bsearch(&p, cuts, ncuts, sizeof(*cuts), str_cmp))
+			return false;
+	return true;
+}
+
+void dr_zonefile_rectify(struct dr_zonefile *zf)
+{
+	const char **cuts = dr_xcalloc(zf->nrecs + 1, sizeof(*cuts));
+	size_t ncuts = 0, cap = 0;
+
+	for (size_t i = 0; i < zf->nrecs; i++) {
+		const struct dr_zf_record *r = &zf->recs[i];
+
+		if (!strcmp(r->type, "NS") && strcmp(r->owner, zf->zone) &&
+		    (!ncuts || strcmp(cuts[ncuts - 1], r->owner)))
+			cuts[ncuts++] = r->owner;
+	}
+	qsort(cuts, ncuts, sizeof(*cuts), str_cmp);
+	zf->nents = 0;
+	for (size_t i = 0; i < zf->nrecs; i++) {
+		struct dr_zf_record *r = &zf->recs[i];
+
+		r->auth = auth_of(r->owner, r->type, zf->zone, cuts, ncuts);
+		if (i && !strcmp(r->owner, zf->recs[i - 1].owner))
+			continue;
+		for (const char *p = parent_below_apex(r->owner, zf->zone); p;
+		     p = parent_below_apex(p, zf->zone)) {
+			if (is_owner(zf, p))
+				continue;
+			if (zf->nents == cap) {
+				cap = cap ? cap * 2 : 16;
+				zf->ents = dr_xrealloc(zf->ents, cap * sizeof(*zf->ents));
+			}
+			zf->ents[zf->nents++] = p;
+		}
+	}
+	qsort(zf->ents, zf->nents, sizeof(*zf->ents), str_cmp);
+	{
+		size_t m = 0;
+
+		for (size_t i = 0; i < zf->nents; i++)
+			if (!m || strcmp(zf->ents[m - 1], zf->ents[i]))
+				zf->ents[m++] = zf->ents[i];
+		zf->nents = m;
+	}
+	zf->ent_auth = dr_xrealloc(zf->ent_auth, (zf->nents + 1) * sizeof(bool));
+	for (size_t i = 0; i < zf->nents; i++)
+		zf->ent_auth[i] = auth_of(zf->ents[i], NULL, zf->zone, cuts, ncuts);
+	free(cuts);
 }
 
 const struct dr_zf_record *dr_zonefile_find(const struct dr_zonefile *zf, const char *owner,
@@ -512,6 +599,8 @@ void dr_zonefile_free(struct dr_zonefile *zf)
 		free(zf->errors[i]);
 	free(zf->errors);
 	free(zf->recs);
+	free(zf->ents);
+	free(zf->ent_auth);
 	arena_free(zf->arena);
 	free(zf->zone);
 	free(zf->path);

@@ -154,7 +154,8 @@ struct batch {
 	struct dr_zoneload_item *items;
 	size_t n;
 	char **idtext;  /* per item */
-	struct dr_sbuf names, idarr;
+	struct dr_sbuf names, idarr, merged; /* text[] and int[] literals */
+	size_t nmerged;
 };
 
 static struct dr_zoneload_item *item_named(struct batch *b, const char *name)
@@ -319,7 +320,32 @@ static int flush(PGconn *conn, struct dr_sbuf *sb, struct dr_error *err)
 	return 0;
 }
 
-static int copy_records(struct batch *b, struct dr_error *err)
+/* One zone's rows in COPY text form; with whole, the empty non-terminals
+ * too (a zone holding exactly the file's records needs no rectify). */
+static void copy_zone(struct dr_sbuf *sb, const char *id, const struct dr_zonefile *zf,
+		      bool whole, size_t *written)
+{
+	for (size_t j = 0; j < zf->nrecs; j++) {
+		const struct dr_zf_record *r = &zf->recs[j];
+
+		if (r->dup)
+			continue;
+		dr_sbuf_adds(sb, id);
+		dr_sbuf_add(sb, "\t", 1);
+		copy_text(sb, r->owner);
+		dr_sbuf_addf(sb, "\t%s\t", r->type);
+		copy_text(sb, r->content);
+		dr_sbuf_addf(sb, "\t%lld\t%d\tf\t\\N\t%c\n", r->ttl, r->prio, r->auth ? 't' : 'f');
+		(*written)++;
+	}
+	for (size_t j = 0; whole && j < zf->nents; j++) {
+		dr_sbuf_addf(sb, "%s\t", id);
+		copy_text(sb, zf->ents[j]);
+		dr_sbuf_addf(sb, "\t\\N\t\\N\t\\N\t\\N\tf\t\\N\t%c\n", zf->ent_auth[j] ? 't' : 'f');
+	}
+}
+
+static int copy_records(struct batch *b, bool replace, struct dr_error *err)
 {
 	struct dr_sbuf sb;
 	PGresult *res = PQexec(b->conn,
@@ -334,24 +360,11 @@ static int copy_records(struct batch *b, struct dr_error *err)
 	PQclear(res);
 	dr_sbuf_init(&sb);
 	for (size_t i = 0; !rc && i < b->n; i++) {
-		const struct dr_zonefile *zf = b->items[i].zf;
-
 		b->items[i].written = 0;
-		for (size_t j = 0; !rc && j < zf->nrecs; j++) {
-			const struct dr_zf_record *r = &zf->recs[j];
-
-			if (r->dup)
-				continue;
-			dr_sbuf_adds(&sb, b->idtext[i]);
-			dr_sbuf_add(&sb, "\t", 1);
-			copy_text(&sb, r->owner);
-			dr_sbuf_addf(&sb, "\t%s\t", r->type);
-			copy_text(&sb, r->content);
-			dr_sbuf_addf(&sb, "\t%lld\t%d\tf\t\\N\tt\n", r->ttl, r->prio);
-			b->items[i].written++;
-			if (sb.len >= COPY_CHUNK)
-				rc = flush(b->conn, &sb, err);
-		}
+		copy_zone(&sb, b->idtext[i], b->items[i].zf, replace || b->items[i].created,
+			  &b->items[i].written);
+		if (sb.len >= COPY_CHUNK)
+			rc = flush(b->conn, &sb, err);
 	}
 	if (!rc)
 		rc = flush(b->conn, &sb, err);
@@ -366,9 +379,10 @@ static int copy_records(struct batch *b, struct dr_error *err)
 	return rc;
 }
 
+/* Zones merged into (not created, not replaced): rectify in the database. */
 static int rectify(struct batch *b, struct dr_error *err)
 {
-	const char *p[1] = { dr_sbuf_str(&b->idarr) };
+	const char *p[1] = { dr_sbuf_str(&b->merged) };
 
 	return dr_db_exec(b->conn, "SELECT drover.rectify_zone(id) FROM unnest($1::int[]) id", 1,
 			  p, NULL, err);
@@ -377,7 +391,7 @@ static int rectify(struct batch *b, struct dr_error *err)
 /* A merge may leave a CNAME beside rrsets the file did not replace. */
 static int check_cname(struct batch *b, struct dr_error *err)
 {
-	const char *p[1] = { dr_sbuf_str(&b->idarr) };
+	const char *p[1] = { dr_sbuf_str(&b->merged) };
 	PGresult *res;
 	int rc;
 
@@ -419,17 +433,24 @@ static int write_batch(struct batch *b, bool replace, struct dr_error *err)
 	rc = create_zones(b, err);
 	if (!rc)
 		rc = lock_zones(b, err);
-	for (size_t i = 0; !rc && i < b->n; i++)
+	for (size_t i = 0; !rc && i < b->n; i++) {
 		array_add(&b->idarr, b->idtext[i]);
-	if (!rc)
+		if (!replace && !b->items[i].created) {
+			array_add(&b->merged, b->idtext[i]);
+			b->nmerged++;
+		}
+	}
+	if (!rc) {
 		array_end(&b->idarr);
+		array_end(&b->merged);
+	}
 	if (!rc)
 		rc = delete_old(b, replace, err);
 	if (!rc)
-		rc = copy_records(b, err);
-	if (!rc)
+		rc = copy_records(b, replace, err);
+	if (!rc && b->nmerged)
 		rc = rectify(b, err);
-	if (!rc && !replace)
+	if (!rc && b->nmerged)
 		rc = check_cname(b, err);
 	if (!rc)
 		rc = dr_db_commit(b->conn, err);
@@ -452,11 +473,13 @@ int dr_zoneload_write(PGconn *conn, struct dr_zoneload_item *items, size_t n, bo
 	b.idtext = dr_xcalloc(n + 1, sizeof(*b.idtext));
 	dr_sbuf_init(&b.names);
 	dr_sbuf_init(&b.idarr);
+	dr_sbuf_init(&b.merged);
 	rc = write_batch(&b, replace, err);
 	for (size_t i = 0; i < n; i++)
 		free(b.idtext[i]);
 	free(b.idtext);
 	dr_sbuf_release(&b.names);
 	dr_sbuf_release(&b.idarr);
+	dr_sbuf_release(&b.merged);
 	return rc;
 }

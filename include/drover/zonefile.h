@@ -29,6 +29,7 @@ struct dr_zf_record {
 	const char *file;    /* the file it came from (arena) */
 	unsigned long line;
 	size_t seq;          /* order in the file */
+	bool auth;           /* as rectify sets it: false at and below a delegation */
 	bool dup;            /* the same record again: written once */
 };
 
@@ -41,6 +42,9 @@ struct dr_zonefile {
 	size_t nrecs, cap;
 	bool has_soa, has_apex_ns;
 	long long soa_serial; /* -1 without an SOA */
+	const char **ents;   /* empty non-terminals, as rectify adds them (arena) */
+	bool *ent_auth;
+	size_t nents;
 	char **errors;       /* "file:line: reason" */
 	size_t nerrors;      /* kept (at most DR_ZONEFILE_MAX_ERRORS) */
 	size_t nerrors_all;  /* found */
@@ -63,6 +67,11 @@ struct dr_zonefile_opts {
  * NULL only with err filled when the zone name itself is bad. */
 struct dr_zonefile *dr_zonefile_load(const char *zone, const char *path,
 				     const struct dr_zonefile_opts *opts, struct dr_error *err);
+
+/* Compute what drover.rectify_zone would set for a zone holding exactly
+ * the file's records: each record's auth, and the empty non-terminals.
+ * The writer then needs no rectify for a zone it creates or replaces. */
+void dr_zonefile_rectify(struct dr_zonefile *zf);
 
 /* Add an error "file:line: reason" (line 0: "file: reason"). */
 void dr_zonefile_error(struct dr_zonefile *zf, const char *file, unsigned long line,
