@@ -142,7 +142,13 @@ if [ -x "$srcdir/bench/capture-cost.sh" ] || [ -f "$srcdir/bench/capture-cost.sh
 	add_row "capture cost (bench/capture-cost.sh)|triggers off|see below|PostgreSQL"
 fi
 
-add_row "write throughput: 1,000,000 records over 10,000 zones (import)|pdns API, pdnsutil, COPY|not yet (zone import)|-"
+imp=$(QUICK=$QUICK bash "$srcdir/bench/import.sh" 2>/dev/null | tail -n 1)
+if [ -n "$imp" ]; then
+	emit "$imp"
+	add_row "write throughput: $(echo "$imp" | jq -r '"\(.records) records over \(.zones) zones"') (drover zone import --dir)|pdns API, pdnsutil, COPY|$(echo "$imp" | jq -r '"\(.seconds) s, \(.records_per_s) records/s"')|PostgreSQL's COPY into records (one backend)"
+else
+	add_row "write throughput: 1,000,000 records over 10,000 zones (import)|pdns API, pdnsutil, COPY|bench/import.sh failed|-"
+fi
 add_row "failover repoint across 10,000 zones|-|not yet (drover repoint)|-"
 add_row "drover check on 100,000 zones x 3 workers|dnsperf sweep|not yet (drover check)|-"
 

@@ -49,6 +49,13 @@ vg "zone show --json" zone show vg.test --json "${D[@]}"
 vg "zone list" zone list "${D[@]}"
 vg "rrset delete" rrset delete vg.test t TXT "${D[@]}"
 vg "status" status "${D[@]}"
+ZD=${DROVER_SRCDIR:-.}/t/data/zones
+vg "zone import" zone import vgi.test "$ZD/types.test.zone" "${D[@]}"
+vg "zone import --replace" zone import vgi.test "$ZD/types.test.zone" --replace "${D[@]}"
+vg "zone import (\$INCLUDE)" zone import vginc.test "$ZD/incl.test.zone" --include-dir "$ZD/inc" "${D[@]}"
+vg "zone import (errors)" zone import vgbad.test "$ZD/bad/ttl.zone" "${D[@]}"
+vg "zone import --dir --keep-going" zone import --dir "$ZD/bad" --keep-going "${D[@]}"
+vg "zone export" zone export vgi.test "${D[@]}"
 
 # the daemon's normal run: thousands of changes delivered, then SIGTERM
 "$DROVER" server add w1 --api "$W1_API" --api-key-file "$W1_API_KEYFILE" --dns "$W1_DNS" \
