@@ -95,7 +95,8 @@ static int list_dir(const char *dir, struct job **jobs, size_t *n, struct dr_err
 		free(path);
 	}
 	closedir(d);
-	qsort(names, count, sizeof(*names), name_cmp);
+	if (count)
+		qsort(names, count, sizeof(*names), name_cmp);
 	*jobs = dr_xcalloc(count + 1, sizeof(**jobs));
 	for (size_t i = 0; i < count; i++) {
 		size_t len = strlen(names[i]);

@@ -428,7 +428,8 @@ static void check_rules(struct dr_zonefile *zf, const struct dr_zonefile_opts *o
 {
 	size_t i = 0;
 
-	qsort(zf->recs, zf->nrecs, sizeof(*zf->recs), rec_cmp);
+	if (zf->nrecs)
+		qsort(zf->recs, zf->nrecs, sizeof(*zf->recs), rec_cmp);
 	while (i < zf->nrecs) {
 		size_t owner_end = i;
 
@@ -498,7 +499,7 @@ static int owner_key_cmp(const void *key, const void *rec)
 
 static bool is_owner(const struct dr_zonefile *zf, const char *name)
 {
-	return bsearch(name, zf->recs, zf->nrecs, sizeof(*zf->recs), owner_key_cmp) != NULL;
+	return zf->nrecs && bsearch(name, zf->recs, zf->nrecs, sizeof(*zf->recs), owner_key_cmp);
 }
 
 /* The parent of name ("a.b.c" -> "b.c"), or NULL at the apex or above. */
@@ -539,7 +540,8 @@ void dr_zonefile_rectify(struct dr_zonefile *zf)
 		    (!ncuts || strcmp(cuts[ncuts - 1], r->owner)))
 			cuts[ncuts++] = r->owner;
 	}
-	qsort(cuts, ncuts, sizeof(*cuts), str_cmp);
+	if (ncuts)
+		qsort(cuts, ncuts, sizeof(*cuts), str_cmp);
 	zf->nents = 0;
 	for (size_t i = 0; i < zf->nrecs; i++) {
 		struct dr_zf_record *r = &zf->recs[i];
@@ -558,7 +560,8 @@ void dr_zonefile_rectify(struct dr_zonefile *zf)
 			zf->ents[zf->nents++] = p;
 		}
 	}
-	qsort(zf->ents, zf->nents, sizeof(*zf->ents), str_cmp);
+	if (zf->nents)
+		qsort(zf->ents, zf->nents, sizeof(*zf->ents), str_cmp);
 	{
 		size_t m = 0;
 
