@@ -135,19 +135,32 @@ static bool load_all(struct job *jobs, size_t n, struct dr_zoneset *set,
 		     const struct import_args *a)
 {
 	struct dr_zonefile_opts opts = { a->include_dir, 3600, dr_zoneset_has, set };
+	struct dr_zoneset *seen = dr_zoneset_new();
 	bool good = true;
 
-	/* zones of this import count as zones of their own for the others */
+	/* zones of this import count as zones of their own for the others;
+	 * a zone named by two files is an error in the second */
 	for (size_t i = 0; i < n; i++) {
 		char *z = NULL;
 
-		if (!dr_name_zone(jobs[i].zone, &z, NULL) && !dr_zoneset_type(set, z))
+		if (dr_name_zone(jobs[i].zone, &z, NULL))
+			continue;
+		if (dr_zoneset_type(seen, z))
+			jobs[i].fatal = dr_xasprintf("%s: zone '%s.' comes from another file too",
+						     jobs[i].path, z);
+		dr_zoneset_add(seen, z, "");
+		if (!dr_zoneset_type(set, z))
 			dr_zoneset_add(set, z, "");
 		free(z);
 	}
+	dr_zoneset_free(seen);
 	for (size_t i = 0; i < n; i++) {
 		struct dr_error err = { 0 };
 
+		if (jobs[i].fatal) {
+			good = false;
+			continue;
+		}
 		jobs[i].zf = dr_zonefile_load(jobs[i].zone, jobs[i].path, &opts, &err);
 		if (!jobs[i].zf)
 			jobs[i].fatal = dr_xasprintf("%s: %s", jobs[i].path, err.msg);
@@ -201,7 +214,11 @@ static int retry_alone(struct cli *cli, PGconn *conn, struct job *jobs, const si
 	int worst = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		int rc = write_some(cli, conn, jobs, &idx[i], 1, a, quiet, records);
+		int rc;
+
+		if (jobs[idx[i]].zf->nerrors_all) /* the batch found this zone's error */
+			continue;
+		rc = write_some(cli, conn, jobs, &idx[i], 1, a, quiet, records);
 
 		if (rc && !jobs[idx[i]].zf->nerrors_all)
 			jobs[idx[i]].fatal = dr_xasprintf("%s: %s", jobs[idx[i]].path, cli->err.msg);

@@ -97,6 +97,11 @@ void dr_zoneset_free(struct dr_zoneset *set)
 	free(set);
 }
 
+struct dr_zoneset *dr_zoneset_new(void)
+{
+	return dr_xcalloc(1, sizeof(struct dr_zoneset));
+}
+
 struct dr_zoneset *dr_zoneset_load(PGconn *conn, struct dr_error *err)
 {
 	struct dr_zoneset *set;
@@ -104,7 +109,7 @@ struct dr_zoneset *dr_zoneset_load(PGconn *conn, struct dr_error *err)
 
 	if (dr_db_exec(conn, "SELECT name, upper(type) FROM domains", 0, NULL, &res, err))
 		return NULL;
-	set = dr_xcalloc(1, sizeof(*set));
+	set = dr_zoneset_new();
 	for (int r = 0; r < PQntuples(res); r++)
 		dr_zoneset_add(set, PQgetvalue(res, r, 0), PQgetvalue(res, r, 1));
 	PQclear(res);

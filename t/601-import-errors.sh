@@ -110,6 +110,14 @@ like "$err" "1 of 4 zones failed, 3 imported, 1 not written" "--keep-going repor
 like "$out" "3 zones imported" "--keep-going imports the good zones"
 is "$(harness_psql -At -c "SELECT string_agg(name, ',' ORDER BY name) FROM domains WHERE name LIKE '%dir.test'")" \
 	"a.dir.test,b.dir.test,c.dir.test" "the good zones are in (a '.zone' suffix is dropped), the bad one is not"
+mkdir -p "$HARNESS_DIR/dup"
+cp "$HARNESS_DIR/dir/a.dir.test" "$HARNESS_DIR/dup/twice.test"
+cp "$HARNESS_DIR/dir/a.dir.test" "$HARNESS_DIR/dup/twice.test.zone"
+before=$(snapshot)
+run "$DROVER" zone import --dir "$HARNESS_DIR/dup" "${D[@]}"
+like "$rc $err" "2 drover: error: $HARNESS_DIR/dup/twice.test.zone: zone 'twice.test.' comes from another file too" \
+	"--dir: two files for one zone are refused"
+is "$(snapshot)" "$before" "two files for one zone: nothing written"
 run "$DROVER" zone import --dir /nonexistent "${D[@]}"
 is "$rc" 2 "--dir of a missing directory: exit 2"
 

@@ -17,6 +17,8 @@
 /* Zone names (storage form) with their domains.type, for lookups. */
 struct dr_zoneset;
 
+/* An empty set. */
+struct dr_zoneset *dr_zoneset_new(void);
 /* Every zone in domains; NULL with err filled on a database error. */
 struct dr_zoneset *dr_zoneset_load(PGconn *conn, struct dr_error *err);
 /* NULL when absent, else its domains.type ("NATIVE", ... ; "" for a zone
