@@ -84,6 +84,10 @@ int cli_wait(struct cli *cli, PGconn *conn, double seconds);
 /* `zone show` (header true) and `rrset list`: a zone's rrsets. */
 int cli_zone_print_rrsets(struct cli *cli, int argc, char **argv, bool header);
 
+/* `zone import` and `zone export` (src/cli_zoneio.c). */
+int cli_zone_import(struct cli *cli, int argc, char **argv);
+int cli_zone_export(struct cli *cli, int argc, char **argv);
+
 /* The exit-code table, as README and `drover help` show it. */
 void cli_print_exit_codes(FILE *out);
 

@@ -342,8 +342,11 @@ static void zone_help(FILE *out, const char *prog)
 		"       %s zone delete NAME\n"
 		"       %s zone list [--json] [--account NAME] [--match GLOB]\n"
 		"       %s zone show NAME [--json]\n"
+		"       %s zone import NAME FILE|- [--replace] [--include-dir DIR]\n"
+		"       %s zone import --dir DIR [--replace] [--keep-going] [--include-dir DIR]\n"
+		"       %s zone export NAME\n"
 		"\n'%s zone SUBCOMMAND --help' describes each.\n",
-		prog, prog, prog, prog, prog);
+		prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
 static int zone_show(struct cli *cli, int argc, char **argv)
@@ -356,6 +359,8 @@ static const struct cli_command zone_subs[] = {
 	{ "delete", "delete a zone and everything in it", zone_delete },
 	{ "list", "list zones", zone_list },
 	{ "show", "print a zone's rrsets", zone_show },
+	{ "import", "load zone files (BIND format), merged or --replace", cli_zone_import },
+	{ "export", "print a zone as a zone file", cli_zone_export },
 	{ NULL, NULL, NULL },
 };
 

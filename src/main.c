@@ -18,7 +18,7 @@ static const struct cli_command commands[] = {
 	{ "init", "install or upgrade the PowerDNS tables and drover's schema", cli_init_run },
 	{ "server", "register PowerDNS workers: add, list, remove, enable, disable",
 	  cli_server_run },
-	{ "zone", "zones: create, delete, list, show", cli_zone_run },
+	{ "zone", "zones: create, delete, list, show, import, export", cli_zone_run },
 	{ "rrset", "rrsets: replace, add, delete, list", cli_rrset_run },
 	{ "template", "zone templates: add, list, show, remove", cli_template_run },
 	{ "repoint", "move every A/AAAA record from one address to another", cli_repoint_run },

@@ -255,28 +255,77 @@ out:
 	return rc;
 }
 
-/* libknot's presentation of the scanner's current record data. */
-static char *dump_data(const zs_scanner_t *s, const char *owner_fqdn)
+/* libknot's presentation of one record's wire data: into small when it
+ * fits, else into a new buffer (rdata of up to 64 KiB may print four times
+ * as long). Returns small, a buffer the caller frees, or NULL. */
+static char *dump_wire(uint16_t rtype, const uint8_t *rd, uint32_t len, char *small,
+		       size_t smallcap)
 {
-	knot_dname_t owner[KNOT_DNAME_MAXLEN];
+	static const knot_dname_t owner[] = { 1, 'x', 0 };
 	knot_rrset_t rrset;
-	char *buf;
-	size_t cap = 65536 * 4 + 64;
+	char *buf = small;
+	size_t cap = smallcap;
 	int n;
 
-	if (!knot_dname_from_str(owner, owner_fqdn, sizeof(owner)))
+	knot_rrset_init(&rrset, (knot_dname_t *)owner, rtype, KNOT_CLASS_IN, 0);
+	if (knot_rrset_add_rdata(&rrset, rd, (uint16_t)len, NULL) != 0)
 		return NULL;
-	knot_rrset_init(&rrset, owner, s->r_type, KNOT_CLASS_IN, 0);
-	if (knot_rrset_add_rdata(&rrset, s->r_data, (uint16_t)s->r_data_length, NULL) != 0)
-		return NULL;
-	buf = dr_xmalloc(cap);
 	n = knot_rrset_txt_dump_data(&rrset, 0, buf, cap, &KNOT_DUMP_STYLE_DEFAULT);
+	if (n < 0) {
+		cap = 65536 * 4 + 64;
+		buf = dr_xmalloc(cap);
+		n = knot_rrset_txt_dump_data(&rrset, 0, buf, cap, &KNOT_DUMP_STYLE_DEFAULT);
+	}
 	knot_rdataset_clear(&rrset.rrs, NULL);
 	if (n < 0) {
-		free(buf);
+		if (buf != small)
+			free(buf);
 		return NULL;
 	}
 	return buf;
+}
+
+/* libknot's presentation of the scanner's current record data (caller frees). */
+static char *dump_data(const zs_scanner_t *s)
+{
+	char small[1024], *text = dump_wire(s->r_type, s->r_data, s->r_data_length, small,
+					    sizeof(small));
+
+	return text == small ? dr_xstrdup(small) : text;
+}
+
+const char *dr_rr_type_supported(uint16_t rtype)
+{
+	char name[16];
+
+	if (knot_rrtype_to_string(rtype, name, sizeof(name)) < 0)
+		return NULL;
+	for (size_t i = 0; i < NTYPES; i++)
+		if (!strcmp(name, supported_types[i]))
+			return supported_types[i];
+	return NULL;
+}
+
+int dr_rr_from_wire(uint16_t rtype, const uint8_t *rdata, uint32_t len, struct dr_rr *out)
+{
+	const char *type = dr_rr_type_supported(rtype);
+	char small[1024], *text;
+	int rc;
+
+	out->type = out->content = NULL;
+	out->prio = 0;
+	if (!type)
+		return -1;
+	text = dump_wire(rtype, rdata, len, small, sizeof(small));
+	if (!text)
+		return -1;
+	rc = to_storage(type, text, rdata, len, out);
+	if (text != small)
+		free(text);
+	if (rc)
+		return -1;
+	out->type = dr_xstrdup(type);
+	return 0;
 }
 
 int dr_rr_parse(const char *zone, const char *owner, const char *type, const char *content,
@@ -294,7 +343,7 @@ int dr_rr_parse(const char *zone, const char *owner, const char *type, const cha
 				  owner_fqdn, type, content, why);
 		goto out;
 	}
-	text = dump_data(s, owner_fqdn);
+	text = dump_data(s);
 	if (!text || to_storage(type, text, s->r_data, s->r_data_length, out)) {
 		rc = dr_error_set(err, DR_EINVAL, "content",
 				  "record '%s' %s: data '%s' cannot be stored", owner_fqdn, type,
@@ -325,7 +374,7 @@ char *dr_rr_present(const char *type, int prio, const char *content)
 	else
 		data = dr_xstrdup(content);
 	if (scan_one(s, ".", "x.", type, data, why, sizeof(why)) == 0)
-		text = dump_data(s, "x.");
+		text = dump_data(s);
 	if (text) {
 		size_t len = strlen(text);
 

@@ -8,6 +8,7 @@
 #define DROVER_RR_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "drover/err.h"
 
@@ -31,6 +32,18 @@ int dr_rr_type(const char *input, char **out, struct dr_error *err) DR_MUSTCHECK
 int dr_rr_parse(const char *zone, const char *owner, const char *type, const char *content,
 		struct dr_rr *out, struct dr_error *err) DR_MUSTCHECK;
 void dr_rr_release(struct dr_rr *rr);
+
+/* One record's wire data, as libzscanner leaves it after scanning a zone
+ * file (rtype, rdata of len bytes), to storage form by the same printing
+ * as dr_rr_parse: the bulk path of zone-file import, which scans a whole
+ * file once instead of one record at a time. 0, or -1 when the type is not
+ * one drover writes or the data cannot be stored. Release out with
+ * dr_rr_release. */
+int dr_rr_from_wire(uint16_t rtype, const uint8_t *rdata, uint32_t len, struct dr_rr *out)
+	DR_MUSTCHECK;
+
+/* The name of rtype ("MX", a constant) if drover writes it, else NULL. */
+const char *dr_rr_type_supported(uint16_t rtype);
 
 /* Stored form back to presentation form ("10 mail.example.com."): prio
  * glued back for MX and SRV, names absolute. NULL if the stored data does
