@@ -44,8 +44,17 @@ cold='' warm='' findings=0
 for r in $(seq 1 "$RUNS"); do
 	purge_all
 	t0=$(now_ms)
-	"$DROVER" check --json "${D[@]}" >"$HARNESS_DIR/cold.json"
+	"$DROVER" check --json "${D[@]}" >"$HARNESS_DIR/cold.json" &
+	pid=$!
+	hwm=0
+	while kill -0 $pid 2>/dev/null; do # peak RSS, read while it runs
+		h=$(awk '/VmHWM/ { print $2 }' /proc/$pid/status 2>/dev/null)
+		[ "${h:-0}" -gt "$hwm" ] && hwm=$h
+		sleep 0.1
+	done
+	wait $pid
 	rc=$?
+	[ "$hwm" -gt "${peak_kb:-0}" ] && peak_kb=$hwm
 	cold="$cold $(($(now_ms) - t0))"
 	t0=$(now_ms)
 	"$DROVER" check --json "${D[@]}" >"$HARNESS_DIR/warm.json"
@@ -79,7 +88,7 @@ mkdir -p "$results"
 stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cold_list=$(echo $cold | sed 's/ /, /g')
 warm_list=$(echo $warm | sed 's/ /, /g')
-echo "{\"row\": \"check-scale\", \"zones\": $ZONES, \"workers\": 3, \"runs\": $RUNS, \"cold_ms\": [$cold_list], \"warm_ms\": [$warm_list], \"findings\": $findings, \"dnsperf_sweep_ms\": ${sweep:-null}, \"dnsperf_lost\": ${lost:-null}, \"bulk_sql_ms\": $load_ms, \"date\": \"$stamp\"}" \
+echo "{\"row\": \"check-scale\", \"zones\": $ZONES, \"workers\": 3, \"runs\": $RUNS, \"cold_ms\": [$cold_list], \"warm_ms\": [$warm_list], \"findings\": $findings, \"dnsperf_sweep_ms\": ${sweep:-null}, \"dnsperf_lost\": ${lost:-null}, \"bulk_sql_ms\": $load_ms, \"peak_rss_kb\": ${peak_kb:-0}, \"date\": \"$stamp\"}" \
 	>"$results/check-scale-$stamp.json"
 qps=$((ZONES * 3 * 1000 / cold_ms))
-echo "cold caches $cold_ms ms ($qps SOA queries/s), warm $warm_ms ms (median of $RUNS; $findings findings); dnsperf sweep of the same queries ${sweep:-?} ms (${lost:-?} lost)|the workers answering uncached SOA queries from PostgreSQL (2 cores shared)"
+echo "cold caches $cold_ms ms ($qps SOA queries/s), warm $warm_ms ms, peak RSS $((${peak_kb:-0} / 1024)) MiB (median of $RUNS; $findings findings); dnsperf sweep of the same queries ${sweep:-?} ms (${lost:-?} lost)|the workers answering uncached SOA queries from PostgreSQL (2 cores shared)"

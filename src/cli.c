@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "drover/conninfo.h"
 #include "drover/db.h"
@@ -241,4 +243,11 @@ void cli_print_exit_codes(FILE *out)
 		     "  3  could not connect or check (database or server unreachable, database "
 		     "error; check: no enabled server to check)\n"
 		     "  4  --wait: no server applied the change in time (1: some did)\n");
+}
+
+void cli_print_json(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(j);
 }

@@ -88,6 +88,10 @@ int cli_zone_print_rrsets(struct cli *cli, int argc, char **argv, bool header);
 int cli_zone_import(struct cli *cli, int argc, char **argv);
 int cli_zone_export(struct cli *cli, int argc, char **argv);
 
+/* Print a --json document (indented, keys in order) and release it. */
+struct json_t;
+void cli_print_json(struct json_t *j);
+
 /* The exit-code table, as README and `drover help` show it. */
 void cli_print_exit_codes(FILE *out);
 

@@ -46,8 +46,7 @@ static int on_opt(void *ctx, int id, const char *value, struct dr_error *err)
 
 static void print_json(const struct repoint_args *a, const struct dr_repoint_result *res)
 {
-	json_t *changes = json_array(), *o;
-	char *text;
+	json_t *changes = json_array();
 
 	for (size_t i = 0; i < res->nchanges; i++) {
 		const struct dr_repoint_change *c = &res->changes[i];
@@ -58,15 +57,10 @@ static void print_json(const struct repoint_args *a, const struct dr_repoint_res
 						c->old_content, "new", c->new_content, "removed",
 						c->removed));
 	}
-	o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:o}", "old", a->spec.old_ip, "new",
-		      a->spec.new_ip, "dry_run", a->spec.dry_run, "zones", (json_int_t)res->zones,
-		      "records", (json_int_t)res->records, "changes", changes);
-	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (!text)
-		dr_oom();
-	printf("%s\n", text);
-	free(text);
-	json_decref(o);
+	cli_print_json(json_pack("{s:s, s:s, s:b, s:I, s:I, s:o}", "old", a->spec.old_ip, "new",
+				 a->spec.new_ip, "dry_run", a->spec.dry_run, "zones",
+				 (json_int_t)res->zones, "records", (json_int_t)res->records,
+				 "changes", changes));
 }
 
 static void print_text(const struct repoint_args *a, const struct dr_repoint_result *res)

@@ -157,17 +157,6 @@ static json_t *template_json(const struct dr_template *t)
 			 "records", recs);
 }
 
-static void print_json(json_t *j)
-{
-	char *text = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-
-	if (!text)
-		dr_oom();
-	printf("%s\n", text);
-	free(text);
-	json_decref(j);
-}
-
 static int template_list(struct cli *cli, int argc, char **argv)
 {
 	struct template_args a = { 0 };
@@ -191,7 +180,7 @@ static int template_list(struct cli *cli, int argc, char **argv)
 
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(arr, template_json(&list[i]));
-		print_json(arr);
+		cli_print_json(arr);
 	} else {
 		printf("%-24s %7s  %s\n", "NAME", "RECORDS", "DESCRIPTION");
 		for (size_t i = 0; i < n; i++)
@@ -221,7 +210,7 @@ static int template_show(struct cli *cli, int argc, char **argv)
 	if (dr_template_load(conn, argv[0], &t, &cli->err)) {
 		rc = cli_fail(cli);
 	} else if (a.json) {
-		print_json(template_json(&t));
+		cli_print_json(template_json(&t));
 	} else {
 		if (*t.description)
 			printf("; %s\n", t.description);

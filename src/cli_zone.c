@@ -209,13 +209,6 @@ static json_t *zone_json(const struct dr_zone_info *z)
 	return o;
 }
 
-static void print_json(json_t *j)
-{
-	json_dumpf(j, stdout, JSON_INDENT(2));
-	fputc('\n', stdout);
-	json_decref(j);
-}
-
 static int zone_list(struct cli *cli, int argc, char **argv)
 {
 	struct zone_args a = { .wait = -1 };
@@ -241,7 +234,7 @@ static int zone_list(struct cli *cli, int argc, char **argv)
 
 		for (size_t i = 0; i < n; i++)
 			json_array_append_new(arr, zone_json(&list[i]));
-		print_json(arr);
+		cli_print_json(arr);
 	} else {
 		printf("%-40s %-10s %-12s %-8s %s\n", "ZONE", "KIND", "SERIAL", "RECORDS", "ACCOUNT");
 		for (size_t i = 0; i < n; i++) {
@@ -316,7 +309,7 @@ int cli_zone_print_rrsets(struct cli *cli, int argc, char **argv, bool header)
 			json_object_set_new(z, "rrsets", j);
 			j = z;
 		}
-		print_json(j);
+		cli_print_json(j);
 	} else {
 		if (header)
 			printf("; zone %s kind %s serial %lld account %s\n", info.name, info.kind,
