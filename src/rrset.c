@@ -316,9 +316,12 @@ static void release_parsed(struct dr_rr *rrs, size_t nrrs)
 	free(rrs);
 }
 
-int dr_rrset_write_tx(PGconn *conn, enum dr_rrset_op op, const char *zone, const char *name,
-		      const char *type, const char *ttltext, const char *const *contents,
-		      size_t n, struct dr_rrset_result *res, struct dr_error *err)
+/* Parse, then (own_tx: in a transaction of its own, rectified and
+ * committed) write. */
+static int write_rrset(PGconn *conn, bool own_tx, enum dr_rrset_op op, const char *zone,
+		       const char *name, const char *type, const char *ttltext,
+		       const char *const *contents, size_t n, struct dr_rrset_result *res,
+		       struct dr_error *err)
 {
 	struct target t;
 	struct dr_rr *rrs = dr_xcalloc(n + 1, sizeof(*rrs));
@@ -327,40 +330,35 @@ int dr_rrset_write_tx(PGconn *conn, enum dr_rrset_op op, const char *zone, const
 	int rc;
 
 	rc = prepare(zone, name, type, ttltext, contents, n, &t, &ttl, rrs, &nrrs, err);
-	if (!rc)
-		rc = write_locked(conn, op, &t, ttl, rrs, nrrs, res, err);
+	if (rc || (own_tx && (rc = dr_db_begin(conn, err))))
+		goto out;
+	rc = write_locked(conn, op, &t, ttl, rrs, nrrs, res, err);
+	if (own_tx) {
+		if (!rc)
+			rc = dr_zone_rectify(conn, t.zone_id, err);
+		if (!rc)
+			rc = dr_db_commit(conn, err);
+		if (rc)
+			dr_db_rollback(conn);
+	}
+out:
 	release_parsed(rrs, nrrs);
 	target_release(&t);
 	return rc;
+}
+
+int dr_rrset_write_tx(PGconn *conn, enum dr_rrset_op op, const char *zone, const char *name,
+		      const char *type, const char *ttltext, const char *const *contents,
+		      size_t n, struct dr_rrset_result *res, struct dr_error *err)
+{
+	return write_rrset(conn, false, op, zone, name, type, ttltext, contents, n, res, err);
 }
 
 int dr_rrset_write(PGconn *conn, enum dr_rrset_op op, const char *zone, const char *name,
 		   const char *type, const char *ttltext, const char *const *contents, size_t n,
 		   struct dr_rrset_result *res, struct dr_error *err)
 {
-	struct target t;
-	struct dr_rr *rrs = dr_xcalloc(n + 1, sizeof(*rrs));
-	size_t nrrs = 0;
-	long long ttl;
-	int rc;
-
-	rc = prepare(zone, name, type, ttltext, contents, n, &t, &ttl, rrs, &nrrs, err);
-	if (rc)
-		goto out;
-	rc = dr_db_begin(conn, err);
-	if (rc)
-		goto out;
-	rc = write_locked(conn, op, &t, ttl, rrs, nrrs, res, err);
-	if (!rc)
-		rc = dr_zone_rectify(conn, t.zone_id, err);
-	if (!rc)
-		rc = dr_db_commit(conn, err);
-	if (rc)
-		dr_db_rollback(conn);
-out:
-	release_parsed(rrs, nrrs);
-	target_release(&t);
-	return rc;
+	return write_rrset(conn, true, op, zone, name, type, ttltext, contents, n, res, err);
 }
 
 int dr_rrset_delete(PGconn *conn, const char *zone, const char *name, const char *type,

@@ -261,11 +261,48 @@ int dr_template_var_parse(const char *arg, struct dr_template_var *out, struct d
 
 /* ---- storage */
 
+/* Records from..from+RECORDS_PER_INSERT of t, in one INSERT (at most
+ * 1 + 5 * RECORDS_PER_INSERT parameters, below PostgreSQL's 65,535). */
+#define RECORDS_PER_INSERT 1000
+static int insert_records(PGconn *conn, const struct dr_template *t, size_t from,
+			  struct dr_error *err)
+{
+	size_t n = t->nrecords - from < RECORDS_PER_INSERT ? t->nrecords - from
+							    : RECORDS_PER_INSERT;
+	const char **p = dr_xcalloc(1 + 5 * n, sizeof(*p));
+	char(*num)[2][24] = dr_xcalloc(n, sizeof(*num));
+	struct dr_sbuf sql;
+	int rc;
+
+	dr_sbuf_init(&sql);
+	dr_sbuf_adds(&sql, "INSERT INTO drover.template_records"
+			   " (template, position, owner, type, ttl, content) VALUES ");
+	p[0] = t->name;
+	for (size_t i = 0; i < n; i++) {
+		const struct dr_template_record *r = &t->records[from + i];
+		size_t k = 1 + 5 * i; /* p[k] is parameter $(k + 1) */
+
+		snprintf(num[i][0], sizeof(num[i][0]), "%zu", from + i + 1);
+		snprintf(num[i][1], sizeof(num[i][1]), "%lld", r->ttl);
+		p[k] = num[i][0];
+		p[k + 1] = r->owner;
+		p[k + 2] = r->type;
+		p[k + 3] = r->ttl < 0 ? NULL : num[i][1];
+		p[k + 4] = r->content;
+		dr_sbuf_addf(&sql, "%s($1, $%zu::int, $%zu, $%zu, $%zu::int, $%zu)", i ? ", " : "",
+			     k + 1, k + 2, k + 3, k + 4, k + 5);
+	}
+	rc = dr_db_exec(conn, dr_sbuf_str(&sql), (int)(1 + 5 * n), p, NULL, err);
+	dr_sbuf_release(&sql);
+	free(num);
+	free(p);
+	return rc;
+}
+
 int dr_template_save(PGconn *conn, const struct dr_template *t, bool replace,
 		     struct dr_error *err)
 {
-	const char *p[6];
-	char pos[24], ttl[24];
+	const char *p[2];
 	int rc;
 
 	rc = dr_template_check_name(t->name, err);
@@ -296,22 +333,8 @@ int dr_template_save(PGconn *conn, const struct dr_template *t, bool replace,
 			PQclear(res);
 		}
 	}
-	for (size_t i = 0; !rc && i < t->nrecords; i++) {
-		const struct dr_template_record *r = &t->records[i];
-
-		snprintf(pos, sizeof(pos), "%zu", i + 1);
-		snprintf(ttl, sizeof(ttl), "%lld", r->ttl);
-		p[1] = pos;
-		p[2] = r->owner;
-		p[3] = r->type;
-		p[4] = r->ttl < 0 ? NULL : ttl;
-		p[5] = r->content;
-		rc = dr_db_exec(conn,
-				"INSERT INTO drover.template_records"
-				" (template, position, owner, type, ttl, content)"
-				" VALUES ($1, $2, $3, $4, $5, $6)",
-				6, p, NULL, err);
-	}
+	for (size_t i = 0; !rc && i < t->nrecords; i += RECORDS_PER_INSERT)
+		rc = insert_records(conn, t, i, err);
 	if (!rc)
 		rc = dr_db_commit(conn, err);
 	if (rc)
