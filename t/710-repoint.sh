@@ -109,5 +109,15 @@ run "$DROVER" repoint $OLD $NEW "${D[@]}"
 is "$rc" 0 "a second repoint finds nothing: exit 0"
 like "$out" "0 records in 0 zones" "a second repoint changes nothing"
 
+# IPv6: addresses compared in storage form, whatever way they are written
+"$DROVER" zone create v6.test --ns ns1.v6.test "${D[@]}" >/dev/null
+"$DROVER" rrset replace v6.test www AAAA 300 2001:db8::10 "${D[@]}" >/dev/null
+run "$DROVER" repoint 2001:DB8:0:0::10 2001:0db8::20 --wait "${D[@]}"
+is "$rc" 0 "an IPv6 repoint written in long form, --wait: exit 0"
+like "$out" "1 record in 1 zone" "the IPv6 repoint finds the AAAA record"
+is "$(echo "$out" | grep -c ': applied')" 3 "--wait reports applied for w1, w2, w3"
+all_answer www.v6.test AAAA 2001:db8::20
+ok $? "every worker answers the new IPv6 address"
+
 stop_daemon "$DAEMON_PID"
 done_testing
