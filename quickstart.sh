@@ -4,7 +4,11 @@
 # and two pdns_server workers in ./local (127.0.0.1 only), runs `drover
 # init`, registers both workers, and prints how to use them.
 # Then starts `drover run` in the background. Run it again to start afresh;
-# `bash quickstart.sh stop` stops the stack.
+# `bash quickstart.sh stop` stops the stack and removes what it made: ./local
+# and PostgreSQL's private folder under /tmp (when run as root, PostgreSQL runs
+# as the postgres user, which may not reach the checkout: its data, socket and
+# log live in /tmp/drover-pg.XXXXXX, owned by postgres; ./local/stack/pg links
+# to it).
 set -eu
 cd "$(dirname "$0")"
 top=$(pwd)
@@ -19,10 +23,17 @@ stop_daemon() {
 	fi
 }
 
-if [ "${1:-}" = stop ]; then
+stop_stack() { # the daemon, then the servers; the harness removes their folders
 	stop_daemon
-	[ -d "$stack" ] && bash t/lib/harness.sh stop "$stack" 0 >/dev/null
-	echo "local drover stack stopped"
+	if [ -f "$stack/state" ]; then
+		bash t/lib/harness.sh stop "$stack" 0 >/dev/null 2>&1 || true
+	fi
+}
+
+if [ "${1:-}" = stop ]; then
+	stop_stack
+	rm -rf "$top/local"
+	echo "local drover stack stopped; removed $top/local and PostgreSQL's folder"
 	exit 0
 fi
 
@@ -42,14 +53,14 @@ echo "== installing the SQL API extension into PostgreSQL 15 (sudo make install-
 $SUDO make -s install-pgext >/dev/null
 
 echo "== starting PostgreSQL and two pdns workers in $top/local"
-stop_daemon
-[ -d "$stack" ] && bash t/lib/harness.sh stop "$stack" 0 >/dev/null 2>&1 || true
+stop_stack
 # owner PID 1: the stack outlives this script, until `quickstart.sh stop`
 HARNESS_ROOT=$top/local HARNESS_OWNER_PID=1 DROVER_BUILDDIR=$top \
 	bash t/lib/harness.sh start stack 0 2 | grep -v '^# harness' || true
 [ -f "$stack/env" ] || { echo "the local stack did not start; see $stack"; exit 1; }
 # shellcheck disable=SC1091
 . "$stack/env"
+pgfolder=$(readlink -f "$stack/pg")
 
 conf=$top/local/drover.conf
 umask 077
@@ -79,6 +90,12 @@ drover is running. PostgreSQL listens on 127.0.0.1:$PGPORT, the workers on
 both read the same database, and drover run (log: local/drover-run.log)
 makes every change served by both at once.
 
+Where its files are:
+  drover's config (db=, mode 0600)     $top/local/drover.conf
+  drover run's log                     $top/local/drover-run.log
+  each worker's pdns.conf and pdns.log $stack/w1 and w2
+  PostgreSQL's data, socket and log    $pgfolder
+
   ./drover zone create example.org --ns ns1.example.org --wait --config $conf
   ./drover rrset replace example.org www A 300 192.0.2.1 --wait --config $conf
   dig @127.0.0.1 -p $W1_DNS_PORT www.example.org A
@@ -89,5 +106,5 @@ makes every change served by both at once.
   ./drover status --config $conf
   psql "host=127.0.0.1 port=$PGPORT dbname=drover user=drover passfile=$PGPASSFILE"
 
-Stop it with: bash quickstart.sh stop
+Stop it, and remove all of the above, with: bash quickstart.sh stop
 USAGE

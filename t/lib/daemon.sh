@@ -69,10 +69,11 @@ worker_pid() { # N - the pdns_server PID of worker N
 }
 
 pg_restart() { # restart the test's PostgreSQL (fast shutdown), wait until it answers
-	local data bin
+	local data log bin
 	data=$(sed -n 's/^HX_PGDATA=//p' "$HARNESS_DIR/state" | tail -n 1)
+	log=$(sed -n 's/^HX_PGLOG=//p' "$HARNESS_DIR/state" | tail -n 1)
 	bin=$(harness_pgbin)
-	_hx_pg "$bin/pg_ctl" -D "$data" -m fast -w -t 60 restart >/dev/null 2>&1
+	_hx_pg "$bin/pg_ctl" -D "$data" -l "$log" -m fast -w -t 60 restart >/dev/null 2>&1
 }
 
 in_sync() { # every enabled server's cursor at the head of the log, no lag

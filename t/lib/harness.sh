@@ -5,8 +5,11 @@
 # (0..4) pdns_server 4.7 workers (w1/ .. wN/), the generated secrets (pgpass, wN/api-key,
 # w1/control-secret, all 0600), the files `env` (what tests read) and `state` (what
 # harness_stop reads: PIDs, lock, temp folders) and the watchdog process. Also owns the
-# port lock /tmp/drover-harness-port-BASE.lock and, when paths would be too long for a unix
-# socket (107 bytes), a temp socket folder /tmp/drover-pg.XXXXXX (or /tmp/drover-pdns.XXXXXX).
+# port lock /tmp/drover-harness-port-BASE.lock, PostgreSQL's private folder /tmp/drover-pg.XXXXXX
+# (data, socket, log; owned by postgres) when run as root, and, when paths would be too long for
+# a unix socket (107 bytes), a temp socket folder /tmp/drover-pg.XXXXXX or /tmp/drover-pdns.XXXXXX.
+# Nothing a server running as another user opens lies below the checkout, so its location and
+# permissions do not matter.
 # It does not own the schema: `drover init` (or HARNESS_INIT_CMD) creates it.
 #
 # Two ways to use it:
@@ -138,6 +141,16 @@ _hx_pg() { # run a PostgreSQL server program as the cluster's user (postgres whe
 	else
 		"$@"
 	fi
+}
+
+_hx_private_tmp() { # PREFIX USER - make /tmp/PREFIX.XXXXXX, mode 0700, owned by USER; print it
+	local d
+	d=$(mktemp -d "/tmp/$1.XXXXXX") || return 1
+	if [ "$2" != "$(id -un)" ] && ! chown "$2:" "$d"; then
+		rmdir "$d"
+		return 1
+	fi
+	printf '%s\n' "$d"
 }
 
 _hx_state() { # KEY VALUE - append to $HARNESS_DIR/state (later lines override earlier ones)
@@ -333,38 +346,35 @@ _hx_start_all() { # NAME NUM NWORKERS BASE BINDIR - everything after the lock; 1
 	local name=$1 num=$2 nw=$3 base=$4 bindir=$5
 	local pgport=$4 pgroot pgdata pglog sockroot pgsock pguser drover_pw pdns_pw i
 
-	# Folders. PostgreSQL must reach its data folder as the postgres user when we are root.
-	pgroot=$HARNESS_DIR/pg
-	mkdir -p "$pgroot"
+	# PostgreSQL's files (data folder, unix socket, log) live where the user that runs it can
+	# reach them whatever the permissions of the folder the project sits in: run as root, the
+	# server is the postgres user, which cannot traverse a checkout under /root (0700) or a
+	# 0750 home, so they go to a private folder under /tmp owned by postgres, and
+	# $HARNESS_DIR/pg is a link to it. Run as anyone else, the server is that user and they
+	# stay in $HARNESS_DIR/pg. The socket folder is short either way (sun_path: 107 bytes;
+	# longest name: pgsock/.s.PGSQL.PORT.lock).
 	if [ "$(id -u)" = 0 ]; then
 		pguser=postgres
-		chown postgres: "$pgroot"
-		if ! (cd / && runuser -u postgres -- test -w "$pgroot") 2>/dev/null; then
-			# The build folder is not reachable by postgres (say under /root): use /tmp.
-			rmdir "$pgroot"
-			pgroot=$(mktemp -d /tmp/drover-pgdata.XXXXXX) || { _hx_bail "harness: mktemp failed"; return 1; }
-			chown postgres: "$pgroot"
-			ln -s "$pgroot" "$HARNESS_DIR/pg"
-			_hx_state HX_DATADIR_TMP "$pgroot"
-		fi
+		pgroot=$(_hx_private_tmp drover-pg "$pguser") || { _hx_bail "harness: cannot make a folder for PostgreSQL under /tmp"; return 1; }
+		ln -s "$pgroot" "$HARNESS_DIR/pg"
+		_hx_state HX_SERVER_TMP "$pgroot"
+		pgsock=$pgroot/pgsock
 	else
 		pguser=$(id -un)
+		pgroot=$HARNESS_DIR/pg
+		mkdir -p "$pgroot"
+		if [ $((${#HARNESS_DIR} + 26)) -le 100 ]; then
+			pgsock=$HARNESS_DIR/pgsock
+		else
+			pgsock=$(_hx_private_tmp drover-pg "$pguser") || { _hx_bail "harness: mktemp failed"; return 1; }
+			_hx_state HX_TMPDIR "$pgsock"
+		fi
 	fi
 	pgdata=$pgroot/data
 	pglog=$pgroot/postgresql.log
+	_hx_pg mkdir -p "$pgsock" || { _hx_bail "harness: cannot create $pgsock"; return 1; }
 	_hx_state HX_PGDATA "$pgdata"
 	_hx_state HX_PGLOG "$pglog"
-
-	# Unix sockets: sun_path holds 107 bytes. Longest: $sockroot/wN/pdns.controlsocket, and
-	# $sockroot/pgsock/.s.PGSQL.PORT.lock for PostgreSQL.
-	if [ $((${#HARNESS_DIR} + 26)) -le 100 ]; then
-		pgsock=$HARNESS_DIR/pgsock
-		mkdir -p "$pgsock"
-	else
-		pgsock=$(mktemp -d /tmp/drover-pg.XXXXXX) || { _hx_bail "harness: mktemp failed"; return 1; }
-		_hx_state HX_TMPDIR "$pgsock"
-	fi
-	[ "$pguser" = postgres ] && chown postgres: "$pgsock"
 	_hx_state HX_PGSOCK "$pgsock"
 
 	# PostgreSQL cluster.
@@ -664,7 +674,7 @@ _hx_stop_dir() { # DIR STATUS [quiet] [STATEFILE] - the one teardown path (all m
 	(
 		set +e
 		HX_STOPPED='' HX_OWNER='' HX_LOCK='' HX_NWORKERS=0 HX_PGBIN='' HX_PGDATA='' HX_PGLOG=''
-		HX_PG_PID='' HX_WATCHDOG_PID='' HX_DATADIR_TMP=''
+		HX_PG_PID='' HX_WATCHDOG_PID='' HX_SERVER_TMP=''
 		# shellcheck disable=SC1090,SC1091
 		. "$statefile"
 		[ -z "$HX_STOPPED" ] || exit 0
@@ -737,7 +747,7 @@ _hx_stop_dir() { # DIR STATUS [quiet] [STATEFILE] - the one teardown path (all m
 				_hx_diag_file "$wdir/pdns.log" 30
 			done
 		elif [ "$status" = 0 ] && [ "${DROVER_TEST_KEEP:-0}" != 1 ]; then
-			case $HX_DATADIR_TMP in /tmp/drover-pgdata.*) rm -rf "$HX_DATADIR_TMP" ;; esac
+			case $HX_SERVER_TMP in /tmp/drover-pg.*) rm -rf "$HX_SERVER_TMP" ;; esac
 			rm -rf "$dir"
 		fi
 		exit 0
