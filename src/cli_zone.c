@@ -200,6 +200,31 @@ static int zone_delete(struct cli *cli, int argc, char **argv)
 	return rc;
 }
 
+static int zone_rectify(struct cli *cli, int argc, char **argv)
+{
+	struct zone_args a = { .wait = -1 };
+	long long changed = 0;
+	PGconn *conn;
+	bool help;
+	int npos, rc;
+
+	rc = cli_parse(cli, argc, argv, delete_opts, on_opt, &a,
+		       "zone rectify NAME [--wait[=SECONDS]]", &npos, &help);
+	if (rc || help)
+		return rc;
+	conn = cli_start(cli, npos, 1, false, "NAME", argv, &rc);
+	if (!conn)
+		return rc;
+	if (dr_zone_rectify(conn, argv[0], &changed, &cli->err)) {
+		rc = cli_fail(cli);
+	} else {
+		printf("zone '%s' rectified: %lld rows changed\n", argv[0], changed);
+		rc = cli_wait(cli, conn, a.wait);
+	}
+	dr_db_close(conn);
+	return rc;
+}
+
 static json_t *zone_json(const struct dr_zone_info *z)
 {
 	json_t *o = json_pack("{s:s, s:s, s:s?, s:I}", "name", z->name, "kind", z->kind,
@@ -333,13 +358,14 @@ static void zone_help(FILE *out, const char *prog)
 		"              [--primary-ip IP ...] [--soa-mname HOST] [--soa-rname MAILBOX]\n"
 		"              [--ttl N] [--account NAME]\n"
 		"       %s zone delete NAME\n"
+		"       %s zone rectify NAME\n"
 		"       %s zone list [--json] [--account NAME] [--match GLOB]\n"
 		"       %s zone show NAME [--json]\n"
 		"       %s zone import NAME FILE|- [--replace] [--include-dir DIR]\n"
 		"       %s zone import --dir DIR [--replace] [--keep-going] [--include-dir DIR]\n"
 		"       %s zone export NAME\n"
 		"\n'%s zone SUBCOMMAND --help' describes each.\n",
-		prog, prog, prog, prog, prog, prog, prog, prog);
+		prog, prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
 static int zone_show(struct cli *cli, int argc, char **argv)
@@ -351,6 +377,8 @@ static const struct cli_command zone_subs[] = {
 	{ "create", "create a zone with its SOA and NS", zone_create },
 	{ "delete", "delete a zone and everything in it", zone_delete },
 	{ "list", "list zones", zone_list },
+	{ "rectify", "recompute auth, ordername and empty non-terminals (DNSSEC-aware)",
+	  zone_rectify },
 	{ "show", "print a zone's rrsets", zone_show },
 	{ "import", "load zone files (BIND format), merged or --replace", cli_zone_import },
 	{ "export", "print a zone as a zone file", cli_zone_export },

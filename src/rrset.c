@@ -8,6 +8,7 @@
 
 #include "drover/db.h"
 #include "drover/name.h"
+#include "drover/rectifydb.h"
 #include "drover/rr.h"
 #include "drover/rrset.h"
 #include "drover/util.h"
@@ -335,7 +336,7 @@ static int write_rrset(PGconn *conn, bool own_tx, enum dr_rrset_op op, const cha
 	rc = write_locked(conn, op, &t, ttl, rrs, nrrs, res, err);
 	if (own_tx) {
 		if (!rc)
-			rc = dr_zone_rectify(conn, t.zone_id, err);
+			rc = dr_rectifydb_names(conn, t.zone_id, (const char *const *)&t.owner, 1, NULL, err);
 		if (!rc)
 			rc = dr_db_commit(conn, err);
 		if (rc)
@@ -393,7 +394,7 @@ int dr_rrset_delete(PGconn *conn, const char *zone, const char *name, const char
 		rc = dr_error_set(err, DR_ENOTFOUND, "name", "no rrset '%s.' %s in zone '%s.'",
 				  t.owner, t.type, t.zone);
 	if (!rc)
-		rc = dr_zone_rectify(conn, t.zone_id, err);
+		rc = dr_rectifydb_names(conn, t.zone_id, (const char *const *)&t.owner, 1, NULL, err);
 	if (!rc)
 		rc = dr_db_commit(conn, err);
 	if (rc) {

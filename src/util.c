@@ -144,6 +144,28 @@ void dr_sbuf_release(struct dr_sbuf *sb)
 	dr_sbuf_init(sb);
 }
 
+void dr_pgarray_add(struct dr_sbuf *sb, const char *v)
+{
+	dr_sbuf_add(sb, sb->len ? "," : "{", 1);
+	if (!v) {
+		dr_sbuf_adds(sb, "NULL");
+		return;
+	}
+	dr_sbuf_add(sb, "\"", 1);
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			dr_sbuf_add(sb, "\\", 1);
+		dr_sbuf_add(sb, v, 1);
+	}
+	dr_sbuf_add(sb, "\"", 1);
+}
+
+const char *dr_pgarray_end(struct dr_sbuf *sb)
+{
+	dr_sbuf_adds(sb, sb->len ? "}" : "{}");
+	return dr_sbuf_str(sb);
+}
+
 int dr_read_file(const char *path, size_t max, char **out, size_t *len, struct dr_error *err)
 {
 	struct dr_sbuf sb;

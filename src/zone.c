@@ -10,6 +10,7 @@
 
 #include "drover/db.h"
 #include "drover/name.h"
+#include "drover/rectifydb.h"
 #include "drover/rr.h"
 #include "drover/rrset.h"
 #include "drover/util.h"
@@ -181,7 +182,7 @@ static int insert_zone(PGconn *conn, const struct dr_zone_spec *spec, const char
 		if (!rc && nsets)
 			rc = dr_template_write(conn, z, spec->tmpl->name, sets, nsets, err);
 		if (!rc)
-			rc = dr_zone_rectify(conn, id, err);
+			rc = dr_rectifydb_zone(conn, id, NULL, err);
 	}
 	return rc;
 }
@@ -319,6 +320,29 @@ int dr_zone_delete(PGconn *conn, const char *name, struct dr_error *err)
 	return rc;
 }
 
+int dr_zone_rectify(PGconn *conn, const char *name, long long *changed, struct dr_error *err)
+{
+	char type[16], *z;
+	long long id;
+	int rc;
+
+	rc = dr_name_zone(name, &z, err);
+	if (rc)
+		return rc;
+	rc = dr_db_begin(conn, err);
+	if (!rc) {
+		rc = dr_zone_lock(conn, z, &id, type, sizeof(type), err);
+		if (!rc)
+			rc = dr_rectifydb_zone(conn, id, changed, err);
+		if (!rc)
+			rc = dr_db_commit(conn, err);
+		if (rc)
+			dr_db_rollback(conn);
+	}
+	free(z);
+	return rc;
+}
+
 int dr_zone_lock(PGconn *conn, const char *zone, long long *id, char *type, size_t typelen,
 		 struct dr_error *err)
 {
@@ -340,15 +364,6 @@ int dr_zone_lock(PGconn *conn, const char *zone, long long *id, char *type, size
 	snprintf(type, typelen, "%s", PQgetvalue(res, 0, 1));
 	PQclear(res);
 	return 0;
-}
-
-int dr_zone_rectify(PGconn *conn, long long id, struct dr_error *err)
-{
-	char idtext[32];
-	const char *p[1] = { idtext };
-
-	snprintf(idtext, sizeof(idtext), "%lld", id);
-	return dr_db_exec(conn, "SELECT drover.rectify_zone($1)", 1, p, NULL, err);
 }
 
 char *dr_zone_glob_like(const char *glob)

@@ -15,6 +15,7 @@
 #include <libzscanner/scanner.h>
 
 #include "drover/name.h"
+#include "drover/rectify.h"
 #include "drover/rr.h"
 #include "drover/util.h"
 #include "drover/zonefile.h"
@@ -487,93 +488,41 @@ struct dr_zonefile *dr_zonefile_load(const char *zone, const char *path,
 	return zf;
 }
 
-static int str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static int owner_key_cmp(const void *key, const void *rec)
-{
-	return strcmp(key, ((const struct dr_zf_record *)rec)->owner);
-}
-
-static bool is_owner(const struct dr_zonefile *zf, const char *name)
-{
-	return zf->nrecs && bsearch(name, zf->recs, zf->nrecs, sizeof(*zf->recs), owner_key_cmp);
-}
-
-/* The parent of name ("a.b.c" -> "b.c"), or NULL at the apex or above. */
-static const char *parent_below_apex(const char *name, const char *zone)
-{
-	const char *dot = strchr(name, '.');
-
-	if (!dot || strlen(dot + 1) <= strlen(zone))
-		return NULL;
-	return dot + 1;
-}
-
-/* rectify.sql's auth rule: false for every name below a delegation (an NS
- * below the apex), and at one for all but the DS. */
-static bool auth_of(const char *name, const char *type, const char *zone, const char **cuts,
-		    size_t ncuts)
-{
-	if (!ncuts || strlen(name) <= strlen(zone))
-		return true;
-	if (bsearch(&name, cuts, ncuts, sizeof(*cuts), str_cmp) &&
-	    (!type || strcmp(type, "DS")))
-		return false;
-	for (const char *p = parent_below_apex(name, zone); p; p = parent_below_apex(p, zone))
-		if (bsearch(&p, cuts, ncuts, sizeof(*cuts), str_cmp))
-			return false;
-	return true;
-}
-
+/* Each record's auth and the empty non-terminals, by drover/rectify.h's
+ * rules for an unsigned zone: a zone made from a file has no keys yet. A
+ * replaced zone that is signed is rectified again in the database. */
 void dr_zonefile_rectify(struct dr_zonefile *zf)
 {
-	const char **cuts = dr_xcalloc(zf->nrecs + 1, sizeof(*cuts));
-	size_t ncuts = 0, cap = 0;
+	const struct dr_rectify_mode unsigned_zone = { .kind = DR_RECTIFY_UNSIGNED };
+	struct dr_rectify_rr *rrs = dr_xcalloc(zf->nrecs + 1, sizeof(*rrs));
+	struct dr_rectify *r = NULL;
+	struct dr_error err = { 0 };
 
 	for (size_t i = 0; i < zf->nrecs; i++) {
-		const struct dr_zf_record *r = &zf->recs[i];
-
-		if (!strcmp(r->type, "NS") && strcmp(r->owner, zf->zone) &&
-		    (!ncuts || strcmp(cuts[ncuts - 1], r->owner)))
-			cuts[ncuts++] = r->owner;
+		rrs[i].name = zf->recs[i].owner;
+		rrs[i].type = zf->recs[i].type;
 	}
-	if (ncuts)
-		qsort(cuts, ncuts, sizeof(*cuts), str_cmp);
+	free(zf->ents);
+	free(zf->ent_auth);
+	zf->ents = NULL;
+	zf->ent_auth = NULL;
 	zf->nents = 0;
-	for (size_t i = 0; i < zf->nrecs; i++) {
-		struct dr_zf_record *r = &zf->recs[i];
-
-		r->auth = auth_of(r->owner, r->type, zf->zone, cuts, ncuts);
-		if (i && !strcmp(r->owner, zf->recs[i - 1].owner))
-			continue;
-		for (const char *p = parent_below_apex(r->owner, zf->zone); p;
-		     p = parent_below_apex(p, zf->zone)) {
-			if (is_owner(zf, p))
-				continue;
-			if (zf->nents == cap) {
-				cap = cap ? cap * 2 : 16;
-				zf->ents = dr_xrealloc(zf->ents, cap * sizeof(*zf->ents));
-			}
-			zf->ents[zf->nents++] = p;
-		}
+	if (dr_rectify_run(zf->zone, &unsigned_zone, rrs, zf->nrecs, &r, &err)) {
+		dr_zonefile_error(zf, zf->path, 0, "%s", err.msg);
+		free(rrs);
+		return;
 	}
-	if (zf->nents)
-		qsort(zf->ents, zf->nents, sizeof(*zf->ents), str_cmp);
-	{
-		size_t m = 0;
-
-		for (size_t i = 0; i < zf->nents; i++)
-			if (!m || strcmp(zf->ents[m - 1], zf->ents[i]))
-				zf->ents[m++] = zf->ents[i];
-		zf->nents = m;
+	for (size_t i = 0; i < zf->nrecs; i++)
+		zf->recs[i].auth = rrs[i].auth;
+	zf->ents = dr_xcalloc(r->nents + 1, sizeof(*zf->ents));
+	zf->ent_auth = dr_xcalloc(r->nents + 1, sizeof(*zf->ent_auth));
+	for (size_t i = 0; i < r->nents; i++) {
+		zf->ents[i] = r->ents[i].name;
+		zf->ent_auth[i] = r->ents[i].auth;
 	}
-	zf->ent_auth = dr_xrealloc(zf->ent_auth, (zf->nents + 1) * sizeof(bool));
-	for (size_t i = 0; i < zf->nents; i++)
-		zf->ent_auth[i] = auth_of(zf->ents[i], NULL, zf->zone, cuts, ncuts);
-	free(cuts);
+	zf->nents = r->nents;
+	dr_rectify_free(r);
+	free(rrs);
 }
 
 const struct dr_zf_record *dr_zonefile_find(const struct dr_zonefile *zf, const char *owner,

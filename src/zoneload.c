@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "drover/db.h"
+#include "drover/rectifydb.h"
 #include "drover/util.h"
 #include "drover/zoneload.h"
 #include "banned.h"
@@ -141,19 +142,6 @@ void dr_zoneload_check(struct dr_zonefile *zf, const struct dr_zoneset *set, boo
 /* ---- the batch */
 
 /* {"a","b"}: a text[] literal of storage-form names (no quote or backslash). */
-static void array_add(struct dr_sbuf *sb, const char *v)
-{
-	dr_sbuf_add(sb, sb->len ? ",\"" : "{\"", 2);
-	dr_sbuf_adds(sb, v);
-	dr_sbuf_add(sb, "\"", 1);
-}
-
-static const char *array_end(struct dr_sbuf *sb)
-{
-	dr_sbuf_adds(sb, sb->len ? "}" : "{}");
-	return dr_sbuf_str(sb);
-}
-
 struct batch {
 	PGconn *conn;
 	struct dr_zoneload_item *items;
@@ -174,7 +162,7 @@ static struct dr_zoneload_item *item_named(struct batch *b, const char *name)
 /* New zones: domains rows and their SOA-EDIT-API metadata, in one statement. */
 static int create_zones(struct batch *b, struct dr_error *err)
 {
-	const char *p[1] = { array_end(&b->names) };
+	const char *p[1] = { dr_pgarray_end(&b->names) };
 	PGresult *res;
 	int rc;
 
@@ -268,14 +256,14 @@ static int delete_old(struct batch *b, bool replace, struct dr_error *err)
 			if (j && !strcmp(r->owner, zf->recs[j - 1].owner) &&
 			    !strcmp(r->type, zf->recs[j - 1].type))
 				continue; /* one entry per rrset (records are sorted) */
-			array_add(&ids, b->idtext[i]);
-			array_add(&names, r->owner);
-			array_add(&types, r->type);
+			dr_pgarray_add(&ids, b->idtext[i]);
+			dr_pgarray_add(&names, r->owner);
+			dr_pgarray_add(&types, r->type);
 		}
 	}
-	p[0] = array_end(&ids);
-	p[1] = array_end(&names);
-	p[2] = array_end(&types);
+	p[0] = dr_pgarray_end(&ids);
+	p[1] = dr_pgarray_end(&names);
+	p[2] = dr_pgarray_end(&types);
 	rc = dr_db_exec(b->conn,
 			"DELETE FROM records r USING unnest($1::int[], $2::text[], $3::text[])"
 			" AS x(d, n, t) WHERE r.domain_id = x.d AND r.name = x.n AND r.type = x.t",
@@ -384,13 +372,34 @@ static int copy_records(struct batch *b, bool replace, struct dr_error *err)
 	return rc;
 }
 
-/* Zones merged into (not created, not replaced): rectify in the database. */
-static int rectify(struct batch *b, struct dr_error *err)
+/* Zones merged into: rectify in the database, the whole zone. Zones created
+ * or replaced hold exactly the file's records, whose fields the file's own
+ * rectify computed for an unsigned zone; a replaced zone that is signed
+ * (it kept its keys) is rectified again, for its ordernames. */
+static int rectify(struct batch *b, bool replace, struct dr_error *err)
 {
-	const char *p[1] = { dr_sbuf_str(&b->merged) };
+	const char *p[1] = { dr_sbuf_str(&b->idarr) };
+	PGresult *res;
+	int rc;
 
-	return dr_db_exec(b->conn, "SELECT drover.rectify_zone(id) FROM unnest($1::int[]) id", 1,
-			  p, NULL, err);
+	rc = dr_db_exec(b->conn,
+			"SELECT d.id FROM domains d WHERE d.id = ANY($1::int[]) AND ("
+			" EXISTS (SELECT 1 FROM cryptokeys k WHERE k.domain_id = d.id AND k.active)"
+			" OR EXISTS (SELECT 1 FROM domainmetadata m WHERE m.domain_id = d.id"
+			"  AND m.kind = 'PRESIGNED'))",
+			1, p, &res, err);
+	if (rc)
+		return rc;
+	for (size_t i = 0; !rc && i < b->n; i++) {
+		bool redo = !replace && !b->items[i].created;
+
+		for (int r = 0; !redo && r < PQntuples(res); r++)
+			redo = !strcmp(PQgetvalue(res, r, 0), b->idtext[i]);
+		if (redo)
+			rc = dr_rectifydb_zone(b->conn, strtoll(b->idtext[i], NULL, 10), NULL, err);
+	}
+	PQclear(res);
+	return rc;
 }
 
 /* A merge may leave a CNAME beside rrsets the file did not replace. */
@@ -431,7 +440,7 @@ static int write_batch(struct batch *b, bool replace, struct dr_error *err)
 	int rc;
 
 	for (size_t i = 0; i < b->n; i++)
-		array_add(&b->names, b->items[i].zf->zone);
+		dr_pgarray_add(&b->names, b->items[i].zf->zone);
 	rc = dr_db_begin(b->conn, err);
 	if (rc)
 		return rc;
@@ -439,22 +448,22 @@ static int write_batch(struct batch *b, bool replace, struct dr_error *err)
 	if (!rc)
 		rc = lock_zones(b, err);
 	for (size_t i = 0; !rc && i < b->n; i++) {
-		array_add(&b->idarr, b->idtext[i]);
+		dr_pgarray_add(&b->idarr, b->idtext[i]);
 		if (!replace && !b->items[i].created) {
-			array_add(&b->merged, b->idtext[i]);
+			dr_pgarray_add(&b->merged, b->idtext[i]);
 			b->nmerged++;
 		}
 	}
 	if (!rc) {
-		array_end(&b->idarr);
-		array_end(&b->merged);
+		dr_pgarray_end(&b->idarr);
+		dr_pgarray_end(&b->merged);
 	}
 	if (!rc)
 		rc = delete_old(b, replace, err);
 	if (!rc)
 		rc = copy_records(b, replace, err);
-	if (!rc && b->nmerged)
-		rc = rectify(b, err);
+	if (!rc)
+		rc = rectify(b, replace, err);
 	if (!rc && b->nmerged)
 		rc = check_cname(b, err);
 	if (!rc)

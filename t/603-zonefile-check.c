@@ -1,6 +1,6 @@
 /* t/603-zonefile-check.c - zone files read and checked in memory by
  * src/zonefile.c, without a database: records in storage form, duplicates
- * written once, auth and empty non-terminals as drover.rectify_zone sets
+ * written once, auth and empty non-terminals as drover/rectify.h sets
  * them, the zone rules with file:line, $INCLUDE only inside the include
  * directory, the child-zone callback. No servers. */
 #include <stdio.h>

@@ -32,6 +32,12 @@ const char *dr_sbuf_str(const struct dr_sbuf *sb); /* "" when empty */
 char *dr_sbuf_detach(struct dr_sbuf *sb);
 void dr_sbuf_release(struct dr_sbuf *sb);
 
+/* A PostgreSQL array literal, for one parameter instead of a statement per
+ * row: dr_pgarray_add appends an element (NULL: SQL NULL), quoted and
+ * escaped; dr_pgarray_end closes it ("{}" when empty) and returns it. */
+void dr_pgarray_add(struct dr_sbuf *sb, const char *v);
+const char *dr_pgarray_end(struct dr_sbuf *sb);
+
 /* Read a whole file (at most max bytes) into a new NUL-terminated string. */
 int dr_read_file(const char *path, size_t max, char **out, size_t *len, struct dr_error *err)
 	DR_MUSTCHECK;

@@ -52,14 +52,18 @@ int dr_zone_create(PGconn *conn, const struct dr_zone_spec *spec, char **stored,
 /* Delete the zone and everything in it (ON DELETE CASCADE). */
 int dr_zone_delete(PGconn *conn, const char *name, struct dr_error *err) DR_MUSTCHECK;
 
+/* Rectify the whole zone as `pdnsutil rectify-zone` would (drover/rectify.h),
+ * in a transaction of its own: for rows written by raw SQL. *changed (if
+ * not NULL) is the number of rows written. */
+int dr_zone_rectify(PGconn *conn, const char *name, long long *changed, struct dr_error *err)
+	DR_MUSTCHECK;
+
 /* Inside an open transaction: find the zone by storage name, take the
  * writer's per-zone advisory lock, return its id and domains.type.
  * DR_ENOTFOUND naming the zone when absent. */
 int dr_zone_lock(PGconn *conn, const char *zone, long long *id, char *type, size_t typelen,
 		 struct dr_error *err) DR_MUSTCHECK;
 
-/* Recompute auth and empty non-terminals (drover.rectify_zone). */
-int dr_zone_rectify(PGconn *conn, long long id, struct dr_error *err) DR_MUSTCHECK;
 
 struct dr_zone_info {
 	char *name;    /* presentation form, with the dot */

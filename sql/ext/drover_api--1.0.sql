@@ -26,6 +26,9 @@ CREATE FUNCTION @extschema@.rrset_delete(zone text, name text, type text) RETURN
 CREATE FUNCTION @extschema@.zone_delete(zone text) RETURNS void
 	AS 'MODULE_PATHNAME', 'drover_api_zone_delete' LANGUAGE C VOLATILE;
 
+CREATE FUNCTION @extschema@.zone_rectify(zone text) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'drover_api_zone_rectify' LANGUAGE C VOLATILE;
+
 CREATE FUNCTION @extschema@.repoint(old_ip text, new_ip text, zone_glob text,
 	include_spf boolean, dry_run boolean)
 	RETURNS TABLE (zone text, name text, type text, old_content text, new_content text,

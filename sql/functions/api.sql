@@ -69,6 +69,16 @@ BEGIN
 	PERFORM drover_api.zone_delete(zone);
 END $$;
 
+-- Recompute auth, ordername and empty non-terminals of a zone as
+-- `pdnsutil rectify-zone` would, DNSSEC-aware: for rows a billing system
+-- wrote with raw SQL. Returns how many rows changed.
+CREATE OR REPLACE FUNCTION drover.zone_rectify(zone text) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+BEGIN
+	PERFORM drover.api_require();
+	RETURN drover_api.zone_rectify(zone);
+END $$;
+
 -- Move every A/AAAA record (and with include_spf the ip4:/ip6: mechanisms)
 -- from old_ip to new_ip; one row per record changed (or, dry_run, that
 -- would change).
@@ -107,6 +117,7 @@ BEGIN
 		drover.rrset_replace(text, text, text, integer, text[]),
 		drover.rrset_delete(text, text, text),
 		drover.zone_delete(text),
+		drover.zone_rectify(text),
 		drover.repoint(text, text, text, boolean, boolean),
 		drover.check_record(text, text, text, text)
 		TO drover_provisioner;
@@ -119,6 +130,7 @@ REVOKE ALL ON FUNCTION
 	drover.rrset_replace(text, text, text, integer, text[]),
 	drover.rrset_delete(text, text, text),
 	drover.zone_delete(text),
+	drover.zone_rectify(text),
 	drover.repoint(text, text, text, boolean, boolean),
 	drover.check_record(text, text, text, text),
 	drover.grant_provisioner()

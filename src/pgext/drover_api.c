@@ -249,6 +249,23 @@ Datum drover_api_zone_delete(PG_FUNCTION_ARGS)
 	PG_RETURN_VOID();
 }
 
+/* zone_rectify(zone) -> rows changed. */
+PG_FUNCTION_INFO_V1(drover_api_zone_rectify);
+Datum drover_api_zone_rectify(PG_FUNCTION_ARGS)
+{
+	char *zone = required_text(fcinfo, 0, "zone");
+	struct dr_error err = { 0 };
+	long long changed = 0;
+	int rc;
+
+	SPI_connect();
+	rc = dr_zone_rectify(NULL, zone, &changed, &err);
+	SPI_finish();
+	if (rc)
+		raise_error(&err);
+	PG_RETURN_INT64((int64)changed);
+}
+
 /* repoint(old_ip, new_ip, zone_glob, include_spf, dry_run) -> one row per
  * changed record (zone, name, type, old_content, new_content, removed). */
 PG_FUNCTION_INFO_V1(drover_api_repoint);
