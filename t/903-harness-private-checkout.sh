@@ -2,8 +2,9 @@
 # t/903-harness-private-checkout.sh - the harness works from a checkout that the server's
 # user cannot traverse, as a clone in /root (0700) or in a user's 0750 home is. Copies
 # t/lib/harness.sh and the drover binary into a 0700 folder, starts one PostgreSQL and one
-# worker from there (port block NUM 903), and checks that they serve, that PostgreSQL's
-# files live in a private folder it owns outside the checkout, and that stop removes them.
+# worker from there (port block NUM 903) while a port of the block is held for a moment,
+# and checks that they serve, that PostgreSQL's files live in a private folder it owns
+# outside the checkout, and that stop removes them.
 # Run as root this is the case that matters: PostgreSQL runs as postgres. Run as anyone
 # else, the servers run as that user and the test checks the same things.
 . "${DROVER_SRCDIR:-.}/t/lib/tap.sh"
@@ -33,9 +34,20 @@ else
 	diag "not root: the servers run as $server_user, who owns the checkout"
 fi
 
+# Another test's client may hold a port of the block for a moment (dig, delv and named
+# pick UDP source ports anywhere above 1024): the start waits it out.
+held_port=$((10000 + 20 * 903 + 2))
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+print("held", flush=True)
+time.sleep(1.5)' "$held_port" >"$priv/held" &
+held_pid=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do grep -q held "$priv/held" 2>/dev/null && break; sleep 0.1; done
 run env HARNESS_OWNER_PID=$$ DROVER_BUILDDIR="$checkout/_build" \
 	bash "$checkout/t/lib/harness.sh" start 903-private 903 1
-is "$rc" 0 "harness start from a checkout in a 0700 folder"
+wait "$held_pid"
+is "$rc" 0 "harness start from a checkout in a 0700 folder, waiting out a port held for a moment"
 if [ "$rc" != 0 ]; then
 	diag "$out" "$err"
 	echo "Bail out! the harness did not start from a private checkout"

@@ -300,8 +300,16 @@ _hx_start_main() { # NAME NUM [NWORKERS] - harness_start without xtrace
 		ports="$ports $((base + 1 + i)) $((base + 5 + i))"
 	done
 	[ "$nw" -ge 1 ] && ports="$ports $((base + 10))"
-	# shellcheck disable=SC2086
-	busy=$(_hx_busy_ports $ports | sort -n | tr '\n' ' ')
+	# Another test's client (dig, delv, named and libpq pick source ports
+	# anywhere above 1024) may hold one of them for a moment: only a port
+	# still taken after a few seconds is an error.
+	local wait_end=$(($(_hx_now_ms) + 5000))
+	while :; do
+		# shellcheck disable=SC2086
+		busy=$(_hx_busy_ports $ports | sort -n | tr '\n' ' ')
+		[ -z "$busy" ] || [ "$(_hx_now_ms)" -ge "$wait_end" ] && break
+		sleep 0.2
+	done
 	if [ -n "$busy" ]; then
 		rm -f "$lock"
 		_hx_bail "harness: port(s) ${busy% } already in use (block $base-$((base + 19)), NUM $num); is a server from an earlier run still up?"
