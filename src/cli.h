@@ -88,6 +88,12 @@ int cli_zone_print_rrsets(struct cli *cli, int argc, char **argv, bool header);
 int cli_zone_import(struct cli *cli, int argc, char **argv);
 int cli_zone_export(struct cli *cli, int argc, char **argv);
 
+/* `zone secure|unsecure|keys|ds` (src/cli_zonesign.c). */
+int cli_zone_secure(struct cli *cli, int argc, char **argv);
+int cli_zone_unsecure(struct cli *cli, int argc, char **argv);
+int cli_zone_keys(struct cli *cli, int argc, char **argv);
+int cli_zone_ds(struct cli *cli, int argc, char **argv);
+
 /* Print a --json document (indented, keys in order) and release it. */
 struct json_t;
 void cli_print_json(struct json_t *j);

@@ -1,4 +1,5 @@
-/* src/cli_zone.c - `drover zone create|delete|list|show`: zones in the
+/* src/cli_zone.c - `drover zone create|delete|list|show|rectify` and the
+ * dispatch of every `zone` subcommand: zones in the
  * PowerDNS tables (src/zone.c does the work); tables for people, --json for
  * machines. */
 #include <stdio.h>
@@ -364,8 +365,13 @@ static void zone_help(FILE *out, const char *prog)
 		"       %s zone import NAME FILE|- [--replace] [--include-dir DIR]\n"
 		"       %s zone import --dir DIR [--replace] [--keep-going] [--include-dir DIR]\n"
 		"       %s zone export NAME\n"
+		"       %s zone secure NAME [--algorithm ALG] [--nsec3 'ALG FLAGS ITER SALT' "
+		"[--narrow]]\n"
+		"       %s zone unsecure NAME\n"
+		"       %s zone keys NAME [--json]\n"
+		"       %s zone ds NAME\n"
 		"\n'%s zone SUBCOMMAND --help' describes each.\n",
-		prog, prog, prog, prog, prog, prog, prog, prog, prog);
+		prog, prog, prog, prog, prog, prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
 static int zone_show(struct cli *cli, int argc, char **argv)
@@ -382,6 +388,10 @@ static const struct cli_command zone_subs[] = {
 	{ "show", "print a zone's rrsets", zone_show },
 	{ "import", "load zone files (BIND format), merged or --replace", cli_zone_import },
 	{ "export", "print a zone as a zone file", cli_zone_export },
+	{ "secure", "sign a zone: a key made by PowerDNS, NSEC or NSEC3", cli_zone_secure },
+	{ "unsecure", "remove a zone's keys: serve it unsigned", cli_zone_unsecure },
+	{ "keys", "list a zone's DNSSEC keys", cli_zone_keys },
+	{ "ds", "print the DS records for the parent zone", cli_zone_ds },
 	{ NULL, NULL, NULL },
 };
 
