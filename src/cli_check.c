@@ -2,7 +2,9 @@
  * [--json] [--repair] [--sample N]`: read the zones and serials of the
  * primary database in one query (and, with --sample, N rrsets per zone in
  * one more), and the registered servers, then run the drift checker
- * (src/check.c) on a loop of its own and print its report. Exit 0 clean,
+ * (src/check.c) on a loop of its own and print its report; signed zones
+ * whose rows are not rectified are found in the database (src/checksigned.c)
+ * and, with --repair, rectified. Exit 0 clean,
  * 1 drift (an unreachable server included), 2 bad usage, 3 when the
  * database cannot be read or there is no server to check. */
 #include <signal.h>
@@ -13,6 +15,7 @@
 
 #include "cli.h"
 #include "drover/check.h"
+#include "drover/checksigned.h"
 #include "drover/db.h"
 #include "drover/name.h"
 #include "drover/rr.h"
@@ -29,9 +32,12 @@ enum { OPT_SERVER = 1, OPT_ZONE, OPT_JSON, OPT_REPAIR, OPT_SAMPLE };
 
 struct check_args {
 	const char *servers[MAX_NAMES], *zones[MAX_NAMES];
+	char *stored[MAX_NAMES]; /* the zones in storage form */
 	size_t nservers, nzones;
 	bool json, repair;
 	long long sample;
+	struct dr_signed_finding *dnssec; /* signed zones not rectified */
+	size_t ndnssec, nsigned;
 };
 
 static const struct dr_opt check_opts[] = {
@@ -39,7 +45,8 @@ static const struct dr_opt check_opts[] = {
 	{ "zone", true, OPT_ZONE, "NAME", "check this zone only (repeatable)" },
 	{ "json", false, OPT_JSON, NULL, "print JSON" },
 	{ "repair", false, OPT_REPAIR, NULL,
-	  "purge stale zones from that worker's caches and check them again" },
+	  "purge stale zones from that worker's caches and check them again; rectify signed "
+	  "zones whose rows are not" },
 	{ "sample", true, OPT_SAMPLE, "N",
 	  "also compare N rrsets per zone with the database over DNS (default 0)" },
 	{ NULL, false, 0, NULL, NULL },
@@ -85,7 +92,7 @@ static bool named(const struct check_args *a, const char *server)
 }
 
 /* The zone filter, in storage form. */
-static int add_zone_filter(struct cli *cli, const struct check_args *a, struct dr_check *chk)
+static int add_zone_filter(struct cli *cli, struct check_args *a, struct dr_check *chk)
 {
 	for (size_t i = 0; i < a->nzones; i++) {
 		char *zone;
@@ -95,7 +102,7 @@ static int add_zone_filter(struct cli *cli, const struct check_args *a, struct d
 			return cli_fail(cli);
 		}
 		dr_check_only_zone(chk, zone);
-		free(zone);
+		a->stored[i] = zone;
 	}
 	return 0;
 }
@@ -199,18 +206,64 @@ static void done_cb(void *ud, struct dr_check *chk)
 	ev_break(ud, EVBREAK_ALL);
 }
 
+/* Signed zones whose rows are not as rectify leaves them (and, with
+ * --repair, rectify them): read before the connection closes. */
+static int check_signed(struct cli *cli, PGconn *conn, struct check_args *a)
+{
+	if (dr_checksigned_run(conn, (const char *const *)a->stored, a->nzones, a->repair,
+			       &a->dnssec, &a->ndnssec, &a->nsigned, &cli->err))
+		return cli_fail(cli);
+	return 0;
+}
+
+static bool signed_drift(const struct check_args *a)
+{
+	for (size_t i = 0; i < a->ndnssec; i++)
+		if (!a->dnssec[i].repaired)
+			return true;
+	return false;
+}
+
+static json_t *signed_json(const struct check_args *a)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < a->ndnssec; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:b}", "server", "database",
+						     "zone", a->dnssec[i].zone, "rows",
+						     (json_int_t)a->dnssec[i].differ, "repaired",
+						     a->dnssec[i].repaired));
+	return arr;
+}
+
+static void signed_print(const struct check_args *a, FILE *out)
+{
+	if (a->nsigned)
+		fprintf(out, "dnssec: %zu signed zones, %zu not rectified in the database\n",
+			a->nsigned, a->ndnssec);
+	for (size_t i = 0; i < a->ndnssec; i++)
+		fprintf(out, "  dnssec database %s.: %lld rows differ from rectify (ordername, auth, "
+			     "empty non-terminals)%s\n",
+			a->dnssec[i].zone, a->dnssec[i].differ,
+			a->dnssec[i].repaired ? ", repaired: rectified" : "");
+}
+
 static int report(const struct check_args *a, struct dr_check *chk)
 {
 	if (a->json) {
 		json_t *o = dr_check_json(chk);
 
+		json_object_set_new(o, "dnssec", signed_json(a));
+		if (signed_drift(a))
+			json_object_set_new(o, "clean", json_false());
 		json_dumpf(o, stdout, JSON_INDENT(2));
 		fputc('\n', stdout);
 		json_decref(o);
 	} else {
 		dr_check_print(chk, stdout, PRINT_MAX_LINES);
+		signed_print(a, stdout);
 	}
-	return dr_check_drift(chk) ? DR_EXIT_PROBLEM : DR_EXIT_OK;
+	return dr_check_drift(chk) || signed_drift(a) ? DR_EXIT_PROBLEM : DR_EXIT_OK;
 }
 
 int cli_check_run(struct cli *cli, int argc, char **argv)
@@ -243,6 +296,8 @@ int cli_check_run(struct cli *cli, int argc, char **argv)
 		rc = add_zones(cli, conn, chk);
 	if (!rc)
 		rc = add_samples(cli, conn, a.sample, chk);
+	if (!rc)
+		rc = check_signed(cli, conn, &a);
 	dr_db_close(conn);
 	if (!rc) {
 		signal(SIGPIPE, SIG_IGN); /* a worker closing a socket is an error, not a death */
@@ -252,5 +307,8 @@ int cli_check_run(struct cli *cli, int argc, char **argv)
 	}
 	dr_check_free(chk);
 	ev_loop_destroy(loop);
+	dr_signed_findings_free(a.dnssec, a.ndnssec);
+	for (size_t i = 0; i < a.nzones; i++)
+		free(a.stored[i]);
 	return rc;
 }

@@ -245,8 +245,10 @@ static int apply(PGconn *conn, const char *idtext, struct changes *c, struct dr_
 	return rc;
 }
 
-int dr_rectifydb_names(PGconn *conn, long long zone_id, const char *const *names, size_t n,
-		       long long *changed, struct dr_error *err)
+/* The rows of the regions that differ from rectify's result; written when
+ * write is set. */
+static int rectify_regions(PGconn *conn, long long zone_id, const char *const *names, size_t n,
+			   bool write, long long *changed, struct dr_error *err)
 {
 	struct zone_info z = { 0 };
 	struct changes c = { 0 };
@@ -264,7 +266,7 @@ int dr_rectifydb_names(PGconn *conn, long long zone_id, const char *const *names
 	if (!rc)
 		rc = diff(res, &z, &c, err);
 	PQclear(res);
-	if (!rc)
+	if (!rc && write)
 		rc = apply(conn, idtext, &c, err);
 	if (!rc && changed)
 		*changed = (long long)(c.nup + c.ndel + c.nins);
@@ -274,7 +276,19 @@ out:
 	return rc;
 }
 
+int dr_rectifydb_names(PGconn *conn, long long zone_id, const char *const *names, size_t n,
+		       long long *changed, struct dr_error *err)
+{
+	return rectify_regions(conn, zone_id, names, n, true, changed, err);
+}
+
 int dr_rectifydb_zone(PGconn *conn, long long zone_id, long long *changed, struct dr_error *err)
 {
-	return dr_rectifydb_names(conn, zone_id, NULL, 0, changed, err);
+	return rectify_regions(conn, zone_id, NULL, 0, true, changed, err);
+}
+
+int dr_rectifydb_zone_differs(PGconn *conn, long long zone_id, long long *differ,
+			      struct dr_error *err)
+{
+	return rectify_regions(conn, zone_id, NULL, 0, false, differ, err);
 }

@@ -8,7 +8,8 @@
 # non-terminal, a wildcard, a referral) and the rows are as `pdnsutil
 # rectify-zone` leaves them; the same after a write. `zone keys` and `zone
 # ds` agree with pdnsutil; `zone unsecure --wait` leaves no worker serving a
-# key. Bad input is refused with nothing written. Last, a worker reached
+# key; `drover check` finds a signed zone whose rows were broken by raw SQL
+# and `--repair` mends it. Bad input is refused with nothing written. Last, a worker reached
 # only over its API (no control channel) serves a new key within --wait's
 # default, the key cache's TTL.
 . "${DROVER_SRCDIR:-.}/t/lib/tap.sh"
@@ -81,6 +82,24 @@ for z in nsec3.test tmpl.test; do
 	rectified $z "after a write"
 	served $z "after a write, no purge by the test" nopurge
 done
+
+# --- the checker: orderings broken behind drover's back, found and mended
+harness_psql -q -c "UPDATE records SET ordername = NULL WHERE domain_id =
+	(SELECT id FROM domains WHERE name = 'optout.test') AND name LIKE '%ent.optout.test'"
+run "$DROVER" check --zone optout.test "${D[@]}"
+ok "$([ "$rc" = 1 ] && [[ $out == *"dnssec database optout.test.: "*"rows differ from rectify"* ]]; echo $?)" \
+	"drover check reports the signed zone whose rows are not rectified (exit 1)" || diag "$rc" "$out" "$err"
+run "$DROVER" check --json "${D[@]}"
+is "$(echo "$out" | jq -r '[.clean, (.dnssec | map(.zone) | join(","))] | @tsv')" "$(printf 'false\toptout.test')" \
+	"check --json: not clean, one dnssec finding for that zone"
+run "$DROVER" check --zone optout.test --repair "${D[@]}"
+ok "$([ "$rc" = 0 ] && [[ $out == *"repaired: rectified"* ]]; echo $?)" "check --repair rectifies it" ||
+	diag "$rc" "$out" "$err"
+rectified optout.test "after check --repair"
+run "$DROVER" check "${D[@]}"
+is "$rc" 0 "then drover check is clean" || diag "$out"
+wait_until 5000 in_sync
+served optout.test "after check --repair, no purge by the test" nopurge
 
 # --- keys and ds against pdnsutil
 run "$DROVER" zone keys ed.test --json "${D[@]}"

@@ -26,4 +26,10 @@ int dr_rectifydb_names(PGconn *conn, long long zone_id, const char *const *names
 int dr_rectifydb_zone(PGconn *conn, long long zone_id, long long *changed,
 		      struct dr_error *err) DR_MUSTCHECK;
 
+/* How many rows of the whole zone differ from what rectify would store
+ * (rows to update, empty non-terminals to delete or insert); writes
+ * nothing. 0 for a PRESIGNED zone. */
+int dr_rectifydb_zone_differs(PGconn *conn, long long zone_id, long long *differ,
+			      struct dr_error *err) DR_MUSTCHECK;
+
 #endif
