@@ -21,9 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "drover/check.h"
 #include "drover/dnsq.h"
+#include "drover/dnssecverify.h"
 #include "drover/err.h"
 #include "drover/http.h"
 #include "drover/pdnsctl.h"
@@ -90,11 +92,22 @@ struct sview {
 
 struct server;
 
+enum req_kind { K_ZONE, K_SAMPLE, K_SIGNED };
+
 /* The ud of every DNS, control-channel and HTTP request of one zone. */
 struct req {
 	struct server *s;
-	size_t zi;   /* a zone, or a sample when sample is set */
-	bool sample;
+	size_t zi;    /* a zone, a sample or a signed zone, by kind */
+	uint8_t kind; /* enum req_kind */
+};
+
+/* What one worker's signed answers of one signed zone showed. */
+enum dnssec_step { D_DNSKEY, D_DENIAL };
+struct dview {
+	uint8_t tries;
+	uint8_t step; /* enum dnssec_step */
+	struct dr_dnssec_keys *keys; /* between the two steps */
+	char *problem;               /* NULL: the DNSKEY and the denial verify */
 };
 
 struct list {
@@ -116,9 +129,11 @@ struct server {
 	struct req *reqs;
 	struct sview *sviews;
 	struct req *sreqs;
-	size_t next; /* the next zone (then sample) to ask, see feed() */
+	struct dview *dviews;
+	struct req *dreqs;
+	size_t next; /* the next zone (then sample, then signed zone) to ask, see feed() */
 	struct req whole; /* the ud of the zone list and config requests */
-	struct list missing, extra, behind, stale, repaired;
+	struct list missing, extra, behind, stale, repaired, dnssec;
 };
 
 struct dr_check {
@@ -132,6 +147,8 @@ struct dr_check {
 	size_t nonly;
 	struct sample *samples;
 	size_t nsamples;
+	char **signeds; /* signed zones (storage form), each checked over DNS */
+	size_t nsigned;
 	struct server *servers;
 	size_t nservers;
 	size_t busy; /* servers not yet done with the current phase */
@@ -145,6 +162,7 @@ struct dr_check {
 
 static void ask_zone(struct server *s, size_t zi);
 static void ask_sample(struct server *s, size_t k);
+static void ask_signed(struct server *s, size_t k);
 static void feed(struct server *s);
 static void repair_step(struct req *r);
 
@@ -348,6 +366,9 @@ static void classify(struct server *s)
 		if (wanted(chk, s->api[i].name) && !find_zone(chk, s->api[i].name))
 			list_add(&s->extra, i);
 	classify_samples(s);
+	for (size_t k = 0; k < chk->nsigned; k++)
+		if (s->dviews[k].problem)
+			list_add(&s->dnssec, k);
 }
 
 static bool is_fresh(const struct server *s, size_t zi)
@@ -523,7 +544,7 @@ static void record_answer(struct view *v, const struct dr_soa_answer *a)
 static void feed(struct server *s)
 {
 	struct dr_check *chk = s->chk;
-	size_t total = chk->nzones + chk->nsamples;
+	size_t total = chk->nzones + chk->nsamples + chk->nsigned;
 
 	if (s->next == 0)
 		s->next = 1;
@@ -534,8 +555,10 @@ static void feed(struct server *s)
 		if (i < chk->nzones) {
 			s->views[i].step = S_ZONE;
 			ask_zone(s, i);
-		} else {
+		} else if (i < chk->nzones + chk->nsamples) {
 			ask_sample(s, i - chk->nzones);
+		} else {
+			ask_signed(s, i - chk->nzones - chk->nsamples);
 		}
 	}
 }
@@ -581,14 +604,67 @@ static void sample_cb(struct req *r, const struct dr_soa_answer *a)
 	op_done(s);
 }
 
+/* A name one label below the apex that no zone is expected to hold. */
+#define DENIAL_LABEL "drover-denial-probe"
+
+static void signed_problem(struct dview *dv, const char *what, const char *why)
+{
+	free(dv->problem);
+	dv->problem = dr_xasprintf("%s: %s", what, why);
+}
+
+/* The DNSKEY answer, then the denial, of one signed zone on one worker. */
+static void signed_cb(struct req *r, const struct dr_soa_answer *a)
+{
+	struct server *s = r->s;
+	struct dview *dv = &s->dviews[r->zi];
+	const char *zone = s->chk->signeds[r->zi];
+	uint32_t now = (uint32_t)time(NULL);
+	char why[256] = "";
+
+	if (a->err == DR_ECONNECT && ++dv->tries < DNS_TRIES) {
+		ask_signed(s, r->zi);
+		return;
+	}
+	if (a->err || !a->wire) {
+		signed_problem(dv, dv->step == D_DNSKEY ? "DNSKEY" : "denial",
+			       a->errmsg && *a->errmsg ? a->errmsg : "no answer");
+	} else if (dv->step == D_DNSKEY) {
+		if (dr_dnssec_keys_from_reply(a->wire, a->wirelen, zone, now, &dv->keys, why,
+					      sizeof(why))) {
+			signed_problem(dv, "DNSKEY", why);
+		} else {
+			dv->step = D_DENIAL;
+			dv->tries = 0;
+			ask_signed(s, r->zi);
+			return;
+		}
+	} else {
+		char *qname = dr_xasprintf(DENIAL_LABEL ".%s", zone);
+
+		if (dr_dnssec_check_denial(a->wire, a->wirelen, zone, qname, dv->keys, now, why,
+					   sizeof(why)))
+			signed_problem(dv, "denial of " DENIAL_LABEL, why);
+		free(qname);
+	}
+	dr_dnssec_keys_free(dv->keys);
+	dv->keys = NULL;
+	feed(s);
+	op_done(s);
+}
+
 static void dns_cb(void *ud, const struct dr_soa_answer *a)
 {
 	struct req *r = ud;
 	struct server *s = r->s;
 	struct view *v;
 
-	if (r->sample) {
+	if (r->kind == K_SAMPLE) {
 		sample_cb(r, a);
+		return;
+	}
+	if (r->kind == K_SIGNED) {
+		signed_cb(r, a);
 		return;
 	}
 	v = &s->views[r->zi];
@@ -603,7 +679,8 @@ static void dns_cb(void *ud, const struct dr_soa_answer *a)
 			snprintf(s->dns_err, sizeof(s->dns_err), "DNS %s: %s", s->dns, a->errmsg);
 		} else {
 			s->dns_ok = true;
-			s->pending += (int)s->chk->nzones - 1 + (int)s->chk->nsamples;
+			s->pending += (int)s->chk->nzones - 1 + (int)s->chk->nsamples +
+				      (int)s->chk->nsigned;
 			feed(s);
 		}
 		op_done(s);
@@ -640,6 +717,24 @@ static void ask_sample(struct server *s, size_t k)
 	if (x->skip || dr_dnsq_rrset(s->dnsq, s->dns, x->owner, x->type, chk->opts.dns_timeout_ms,
 				     dns_cb, &s->sreqs[k]))
 		op_done(s); /* not compared */
+}
+
+static void ask_signed(struct server *s, size_t k)
+{
+	struct dr_check *chk = s->chk;
+	struct dview *dv = &s->dviews[k];
+	char *name = dv->step == D_DNSKEY ? dr_xstrdup(chk->signeds[k])
+					  : dr_xasprintf(DENIAL_LABEL ".%s", chk->signeds[k]);
+	int rc = dr_dnsq_dnssec(s->dnsq, s->dns, name, dv->step == D_DNSKEY ? "DNSKEY" : "A",
+				chk->opts.dns_timeout_ms, dns_cb, &s->dreqs[k]);
+
+	free(name);
+	if (rc) {
+		signed_problem(dv, "DNS", "cannot ask (a bad address or name)");
+		dr_dnssec_keys_free(dv->keys);
+		dv->keys = NULL;
+		op_done(s);
+	}
 }
 
 /* ---- repair: purge, purge again (control channel) or flush (API), ask */
@@ -732,12 +827,16 @@ static void start_server(struct server *s)
 	s->views = dr_xcalloc(chk->nzones + 1, sizeof(*s->views));
 	s->reqs = dr_xcalloc(chk->nzones + 1, sizeof(*s->reqs));
 	for (size_t i = 0; i < chk->nzones; i++)
-		s->reqs[i] = (struct req){ s, i, false };
+		s->reqs[i] = (struct req){ s, i, K_ZONE };
 	s->sviews = dr_xcalloc(chk->nsamples + 1, sizeof(*s->sviews));
 	s->sreqs = dr_xcalloc(chk->nsamples + 1, sizeof(*s->sreqs));
 	for (size_t k = 0; k < chk->nsamples; k++)
-		s->sreqs[k] = (struct req){ s, k, true };
-	s->whole = (struct req){ s, 0, false };
+		s->sreqs[k] = (struct req){ s, k, K_SAMPLE };
+	s->dviews = dr_xcalloc(chk->nsigned + 1, sizeof(*s->dviews));
+	s->dreqs = dr_xcalloc(chk->nsigned + 1, sizeof(*s->dreqs));
+	for (size_t k = 0; k < chk->nsigned; k++)
+		s->dreqs[k] = (struct req){ s, k, K_SIGNED };
+	s->whole = (struct req){ s, 0, K_ZONE };
 	s->pending = 2;
 	url = dr_xasprintf("%s/api/v1/servers/localhost/zones?dnssec=false", s->api_url);
 	if (dr_http_request(chk->http, "GET", url, s->api_key, NULL, chk->opts.http_timeout_ms,
@@ -878,6 +977,14 @@ void dr_check_add_sample(struct dr_check *chk, const char *zone, const char *own
 	qsort(x->want, x->nwant, sizeof(*x->want), cmp_str);
 }
 
+void dr_check_add_signed(struct dr_check *chk, const char *zone)
+{
+	if (!wanted(chk, zone))
+		return;
+	chk->signeds = dr_xrealloc(chk->signeds, (chk->nsigned + 1) * sizeof(*chk->signeds));
+	chk->signeds[chk->nsigned++] = dr_xstrdup(zone);
+}
+
 void dr_check_add_server(struct dr_check *chk, const char *name, const char *api_url,
 			 const char *dns_address, const char *control_address,
 			 const char *api_key, const char *control_secret)
@@ -915,6 +1022,13 @@ static void server_release(struct server *s)
 		free(s->sviews[k].got);
 	free(s->sviews);
 	free(s->sreqs);
+	for (size_t k = 0; s->dviews && k < s->chk->nsigned; k++) {
+		free(s->dviews[k].problem);
+		dr_dnssec_keys_free(s->dviews[k].keys);
+	}
+	free(s->dviews);
+	free(s->dreqs);
+	list_release(&s->dnssec);
 	list_release(&s->missing);
 	list_release(&s->extra);
 	list_release(&s->behind);
@@ -949,6 +1063,9 @@ void dr_check_free(struct dr_check *chk)
 		free(x->type);
 	}
 	free(chk->samples);
+	for (size_t k = 0; k < chk->nsigned; k++)
+		free(chk->signeds[k]);
+	free(chk->signeds);
 	for (size_t i = 0; i < chk->nonly; i++)
 		free(chk->only[i]);
 	free(chk->only);
@@ -970,7 +1087,8 @@ static const char *unreachable_why(const struct server *s)
 
 static bool server_drifts(const struct server *s)
 {
-	return unreachable(s) || s->missing.n || s->extra.n || s->behind.n || s->stale.n;
+	return unreachable(s) || s->missing.n || s->extra.n || s->behind.n || s->stale.n ||
+	       s->dnssec.n;
 }
 
 bool dr_check_drift(const struct dr_check *chk)
@@ -1070,6 +1188,14 @@ static json_t *server_json(const struct server *s)
 	for (size_t k = 0; k < s->repaired.n; k++)
 		json_array_append_new(a, zone_json(chk, s->repaired.idx[k]));
 	json_object_set_new(o, "repaired", a);
+	a = json_array();
+	for (size_t k = 0; k < s->dnssec.n; k++) {
+		size_t i = s->dnssec.idx[k];
+
+		json_array_append_new(a, json_pack("{s:s, s:s}", "zone", chk->signeds[i], "problem",
+						   s->dviews[i].problem));
+	}
+	json_object_set_new(o, "dnssec", a);
 	return o;
 }
 
@@ -1141,6 +1267,9 @@ static void print_findings(const struct server *s, FILE *out, size_t max)
 	     k++)
 		fprintf(out, "%s: repaired zone '%s.': purged, now answers serial %u\n", s->name,
 			chk->zones[s->repaired.idx[k]].name, chk->zones[s->repaired.idx[k]].serial);
+	for (size_t k = 0; k < s->dnssec.n && more_lines(k, s->dnssec.n, max, s->name, out); k++)
+		fprintf(out, "%s: dnssec zone '%s.': %s\n", s->name,
+			chk->signeds[s->dnssec.idx[k]], s->dviews[s->dnssec.idx[k]].problem);
 }
 
 static void print_count(FILE *out, const struct server *s, size_t n)
@@ -1196,8 +1325,10 @@ char *dr_check_summary(const struct dr_check *chk)
 		if (unreachable(s))
 			dr_sbuf_addf(&sb, "; %s unreachable", s->name);
 		else if (server_drifts(s))
-			dr_sbuf_addf(&sb, "; %s %zu missing, %zu extra, %zu behind, %zu stale",
-				     s->name, s->missing.n, s->extra.n, s->behind.n, s->stale.n);
+			dr_sbuf_addf(&sb, "; %s %zu missing, %zu extra, %zu behind, %zu stale, "
+				     "%zu dnssec",
+				     s->name, s->missing.n, s->extra.n, s->behind.n, s->stale.n,
+				     s->dnssec.n);
 	}
 	if (chk->config_drift && json_array_size(chk->config_drift))
 		dr_sbuf_addf(&sb, "; config drift in %zu settings",

@@ -29,6 +29,7 @@ void dr_signed_findings_free(struct dr_signed_finding *f, size_t n)
 }
 
 int dr_checksigned_run(PGconn *conn, const char *const *only, size_t nonly, bool repair,
+		       void (*each)(void *ud, const char *zone), void *ud,
 		       struct dr_signed_finding **out, size_t *n, size_t *nsigned,
 		       struct dr_error *err)
 {
@@ -57,6 +58,8 @@ int dr_checksigned_run(PGconn *conn, const char *const *only, size_t nonly, bool
 		const char *zone = PQgetvalue(res, r, 1);
 		long long id = atoll(PQgetvalue(res, r, 0)), differ = 0, after = 0;
 
+		if (each)
+			each(ud, zone);
 		rc = dr_rectifydb_zone_differs(conn, id, &differ, err);
 		if (rc || differ == 0)
 			continue;

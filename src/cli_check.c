@@ -21,12 +21,14 @@
 #include "drover/rr.h"
 #include "drover/server.h"
 #include "drover/util.h"
+#include "drover/wait.h"
 #include "banned.h"
 
 #define MAX_NAMES 256
 #define PRINT_MAX_LINES 50
 
 #define SAMPLE_MAX 1000
+#define REPAIR_WAIT_S 10 /* for the workers to serve a zone repair rectified */
 
 enum { OPT_SERVER = 1, OPT_ZONE, OPT_JSON, OPT_REPAIR, OPT_SAMPLE };
 
@@ -206,13 +208,31 @@ static void done_cb(void *ud, struct dr_check *chk)
 	ev_break(ud, EVBREAK_ALL);
 }
 
-/* Signed zones whose rows are not as rectify leaves them (and, with
- * --repair, rectify them): read before the connection closes. */
-static int check_signed(struct cli *cli, PGconn *conn, struct check_args *a)
+static void add_signed(void *ud, const char *zone)
 {
+	dr_check_add_signed(ud, zone);
+}
+
+/* Signed zones: each is checked over DNS too; those whose rows are not as
+ * rectify leaves them are findings (and, with --repair, rectified, and
+ * then followed until every worker has the change, so that the DNS check
+ * sees the mended zone). Read before the connection closes. */
+static int check_signed(struct cli *cli, PGconn *conn, struct check_args *a,
+			struct dr_check *chk)
+{
+	struct dr_wait_server *waited = NULL;
+	size_t nwaited = 0;
+	bool repaired = false;
+
 	if (dr_checksigned_run(conn, (const char *const *)a->stored, a->nzones, a->repair,
-			       &a->dnssec, &a->ndnssec, &a->nsigned, &cli->err))
+			       add_signed, chk, &a->dnssec, &a->ndnssec, &a->nsigned, &cli->err))
 		return cli_fail(cli);
+	for (size_t i = 0; i < a->ndnssec; i++)
+		repaired = repaired || a->dnssec[i].repaired;
+	if (repaired && dr_wait_applied(conn, dr_db_last_txid(), REPAIR_WAIT_S, &waited,
+					&nwaited, &cli->err))
+		return cli_fail(cli);
+	free(waited);
 	return 0;
 }
 
@@ -297,7 +317,7 @@ int cli_check_run(struct cli *cli, int argc, char **argv)
 	if (!rc)
 		rc = add_samples(cli, conn, a.sample, chk);
 	if (!rc)
-		rc = check_signed(cli, conn, &a);
+		rc = check_signed(cli, conn, &a, chk);
 	dr_db_close(conn);
 	if (!rc) {
 		signal(SIGPIPE, SIG_IGN); /* a worker closing a socket is an error, not a death */

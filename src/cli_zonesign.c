@@ -13,10 +13,12 @@
 #include "drover/zonesign.h"
 #include "banned.h"
 
-/* pdns caches keys for dnssec-key-cache-ttl (30 s): a worker that drover
- * purges over its API only (no control channel) serves a new key after that
- * at the latest, so a bare --wait allows for it. */
-#define SIGN_WAIT_DEFAULT_S 40
+/* pdns caches keys for dnssec-key-cache-ttl (30 s), and a DNSKEY answer
+ * made from the old keys stays in its packet cache for cache-ttl (20 s): a
+ * worker that drover purges over its API only (no control channel) serves
+ * a new key after about 50 s at the latest, so a bare --wait allows for
+ * it. */
+#define SIGN_WAIT_DEFAULT_S 60
 
 enum { OPT_NSEC3 = 1, OPT_NARROW, OPT_ALGORITHM, OPT_JSON };
 
@@ -33,13 +35,13 @@ static const struct dr_opt secure_opts[] = {
 	  "NSEC3 instead of NSEC, e.g. '1 0 0 -' (FLAGS 1: opt-out)" },
 	{ "narrow", false, OPT_NARROW, NULL, "NSEC3 narrow mode (hashes made when asked)" },
 	{ "wait", DR_OPT_OPTIONAL, CLI_OPT_WAIT, "SECONDS",
-	  "then wait until every worker serves the keys (default 40 s)" },
+	  "then wait until every worker serves the keys (default 60 s)" },
 	{ NULL, false, 0, NULL, NULL },
 };
 
 static const struct dr_opt unsecure_opts[] = {
 	{ "wait", DR_OPT_OPTIONAL, CLI_OPT_WAIT, "SECONDS",
-	  "then wait until no worker serves a key (default 40 s)" },
+	  "then wait until no worker serves a key (default 60 s)" },
 	{ NULL, false, 0, NULL, NULL },
 };
 

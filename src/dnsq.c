@@ -35,6 +35,7 @@
 #include "banned.h"
 
 #define UDP_MAX 65535
+#define EDNS_PAYLOAD 1232 /* the DNS flag day 2020 size: larger answers come over TCP */
 
 enum qstate { Q_QUEUED, Q_UDP, Q_TCP_CONNECT, Q_TCP_WRITE, Q_TCP_READ };
 
@@ -52,6 +53,7 @@ struct query {
 	char *zone;  /* as asked, for messages */
 	uint8_t qname[KNOT_DNAME_MAXLEN];
 	uint16_t qtype; /* SOA, or the type dr_dnsq_rrset asked */
+	bool dnssec;    /* EDNS0 with the DO bit; the answer carries the reply */
 	uint8_t wire[2 + KNOT_WIRE_MIN_PKTSIZE]; /* TCP length prefix, then the query */
 	size_t qlen;
 	uint16_t id;
@@ -237,6 +239,19 @@ static int build_query(struct query *r)
 	r->id = random_id();
 	knot_wire_set_id(pkt->wire, r->id);
 	rc = knot_pkt_put_question(pkt, r->qname, KNOT_CLASS_IN, r->qtype);
+	if (rc == KNOT_EOK && r->dnssec) {
+		knot_rrset_t opt;
+
+		rc = knot_edns_init(&opt, EDNS_PAYLOAD, 0, 0, &pkt->mm);
+		if (rc == KNOT_EOK) {
+			knot_edns_set_do(&opt);
+			rc = knot_pkt_begin(pkt, KNOT_ADDITIONAL);
+			if (rc == KNOT_EOK)
+				rc = knot_pkt_put(pkt, 0, &opt, KNOT_PF_FREE);
+			else
+				knot_rrset_clear(&opt, &pkt->mm);
+		}
+	}
 	if (rc == KNOT_EOK) {
 		r->qlen = pkt->size;
 		memcpy(r->wire + 2, pkt->wire, pkt->size);
@@ -375,6 +390,10 @@ static void take_answer(struct query *r, uint8_t *wire, size_t len)
 	}
 	ans.rcode = knot_wire_get_rcode(wire);
 	ans.aa = knot_wire_get_aa(wire) != 0;
+	if (r->dnssec) {
+		ans.wire = wire;
+		ans.wirelen = len;
+	}
 	sec = knot_pkt_section(pkt, KNOT_ANSWER);
 	if (r->qtype != KNOT_RRTYPE_SOA)
 		collect_rdata(r, sec, &ans, &rdata);
@@ -571,7 +590,7 @@ void dr_dnsq_free(struct dr_dnsq *q)
 }
 
 static int ask(struct dr_dnsq *q, const char *address, const char *zone, uint16_t qtype,
-	       long timeout_ms, dr_dnsq_cb cb, void *ud)
+	       bool dnssec, long timeout_ms, dr_dnsq_cb cb, void *ud)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
@@ -587,6 +606,7 @@ static int ask(struct dr_dnsq *q, const char *address, const char *zone, uint16_
 	}
 	knot_dname_to_lower(r->qname);
 	r->qtype = qtype;
+	r->dnssec = dnssec;
 	if (build_query(r)) {
 		free(r);
 		return DR_EINVAL;
@@ -615,7 +635,7 @@ static int ask(struct dr_dnsq *q, const char *address, const char *zone, uint16_
 int dr_dnsq_soa(struct dr_dnsq *q, const char *address, const char *zone, long timeout_ms,
 		dr_dnsq_cb cb, void *ud)
 {
-	return ask(q, address, zone, KNOT_RRTYPE_SOA, timeout_ms, cb, ud);
+	return ask(q, address, zone, KNOT_RRTYPE_SOA, false, timeout_ms, cb, ud);
 }
 
 int dr_dnsq_rrset(struct dr_dnsq *q, const char *address, const char *name, const char *type,
@@ -625,7 +645,17 @@ int dr_dnsq_rrset(struct dr_dnsq *q, const char *address, const char *name, cons
 
 	if (!type || knot_rrtype_from_string(type, &qtype) != 0 || qtype == 0)
 		return DR_EINVAL;
-	return ask(q, address, name, qtype, timeout_ms, cb, ud);
+	return ask(q, address, name, qtype, false, timeout_ms, cb, ud);
+}
+
+int dr_dnsq_dnssec(struct dr_dnsq *q, const char *address, const char *name, const char *type,
+		   long timeout_ms, dr_dnsq_cb cb, void *ud)
+{
+	uint16_t qtype;
+
+	if (!type || knot_rrtype_from_string(type, &qtype) != 0 || qtype == 0)
+		return DR_EINVAL;
+	return ask(q, address, name, qtype, true, timeout_ms, cb, ud);
 }
 
 void dr_dnsq_cancel(struct dr_dnsq *q, void *ud)

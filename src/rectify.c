@@ -152,7 +152,7 @@ static char *nsec_ordername(const char *name, const char *apex)
 	return out;
 }
 
-static void base32hex(const uint8_t *in, size_t n, char *out)
+void dr_base32hex(const uint8_t *in, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdefghijklmnopqrstuv";
 	unsigned buf = 0, bits = 0;
@@ -171,16 +171,15 @@ static void base32hex(const uint8_t *in, size_t n, char *out)
 	out[o] = '\0';
 }
 
-/* NSEC3: lower-case base32hex of the iterated SHA-1 of the wire name. */
-static int nsec3_ordername(const char *name, const struct dr_rectify_mode *m, char **out,
-			   struct dr_error *err)
+int dr_nsec3_hash(const char *name, uint16_t iterations, const uint8_t *salt, size_t salt_len,
+		  char **out, struct dr_error *err)
 {
 	uint8_t wire[KNOT_DNAME_MAXLEN];
 	char fqdn[KNOT_DNAME_TXT_MAXLEN + 2];
 	dnssec_nsec3_params_t params = {
 		.algorithm = DNSSEC_NSEC3_ALGORITHM_SHA1,
-		.iterations = m->iterations,
-		.salt = { .data = (uint8_t *)m->salt, .size = m->salt_len },
+		.iterations = iterations,
+		.salt = { .data = (uint8_t *)salt, .size = salt_len },
 	};
 	dnssec_binary_t data, hash = { 0 };
 	int rc;
@@ -199,9 +198,16 @@ static int nsec3_ordername(const char *name, const struct dr_rectify_mode *m, ch
 		return dr_error_set(err, DR_EINVAL, "name", "NSEC3 hash of '%s' failed: %s", name,
 				    dnssec_strerror(rc));
 	*out = dr_xmalloc(hash.size * 8 / 5 + 2);
-	base32hex(hash.data, hash.size, *out);
+	dr_base32hex(hash.data, hash.size, *out);
 	dnssec_binary_free(&hash);
 	return 0;
+}
+
+/* NSEC3: lower-case base32hex of the iterated SHA-1 of the wire name. */
+static int nsec3_ordername(const char *name, const struct dr_rectify_mode *m, char **out,
+			   struct dr_error *err)
+{
+	return dr_nsec3_hash(name, m->iterations, m->salt, m->salt_len, out, err);
 }
 
 static int hex_value(int c)

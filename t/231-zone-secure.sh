@@ -11,7 +11,7 @@
 # key; `drover check` finds a signed zone whose rows were broken by raw SQL
 # and `--repair` mends it. Bad input is refused with nothing written. Last, a worker reached
 # only over its API (no control channel) serves a new key within --wait's
-# default, the key cache's TTL.
+# default (the key cache's TTL, then the packet cache's).
 . "${DROVER_SRCDIR:-.}/t/lib/tap.sh"
 . "${DROVER_SRCDIR:-.}/t/lib/harness.sh"
 . "${DROVER_SRCDIR:-.}/t/lib/daemon.sh"
@@ -83,23 +83,41 @@ for z in nsec3.test tmpl.test; do
 	served $z "after a write, no purge by the test" nopurge
 done
 
-# --- the checker: orderings broken behind drover's back, found and mended
+# --- the checker: clean on every signed zone, then orderings broken behind
+# drover's back are found in the database and in the workers' answers
+run "$DROVER" check "${D[@]}"
+ok "$([ "$rc" = 0 ] && [[ $out == *"dnssec: 6 signed zones, 0 not rectified"* ]]; echo $?)" \
+	"drover check: 6 signed zones, every DNSKEY and denial verifies on every worker" || diag "$rc" "$out" "$err"
 harness_psql -q -c "UPDATE records SET ordername = NULL WHERE domain_id =
 	(SELECT id FROM domains WHERE name = 'optout.test') AND name LIKE '%ent.optout.test'"
+harness_psql -q -c "UPDATE records SET ordername = NULL WHERE domain_id =
+	(SELECT id FROM domains WHERE name = 'nsec3.test')"
+wait_until 5000 in_sync
 run "$DROVER" check --zone optout.test "${D[@]}"
 ok "$([ "$rc" = 1 ] && [[ $out == *"dnssec database optout.test.: "*"rows differ from rectify"* ]]; echo $?)" \
 	"drover check reports the signed zone whose rows are not rectified (exit 1)" || diag "$rc" "$out" "$err"
+run "$DROVER" check --zone nsec3.test "${D[@]}"
+bad=
+for w in 1 2 3; do
+	[[ $out == *"w$w: dnssec zone 'nsec3.test.': denial of drover-denial-probe: "*"SERVFAIL"* ]] || bad="$bad w$w"
+done
+ok "$([ "$rc" = 1 ] && [ -z "$bad" ]; echo $?)" \
+	"a zone with no orderings: every worker's denial is a dnssec finding (SERVFAIL)" || diag "$rc" "$out"
 run "$DROVER" check --json "${D[@]}"
-is "$(echo "$out" | jq -r '[.clean, (.dnssec | map(.zone) | join(","))] | @tsv')" "$(printf 'false\toptout.test')" \
-	"check --json: not clean, one dnssec finding for that zone"
-run "$DROVER" check --zone optout.test --repair "${D[@]}"
-ok "$([ "$rc" = 0 ] && [[ $out == *"repaired: rectified"* ]]; echo $?)" "check --repair rectifies it" ||
-	diag "$rc" "$out" "$err"
+is "$(echo "$out" | jq -r '[.clean, (.dnssec | map(.zone) | join(",")),
+	(.servers | map(.dnssec | length) | add)] | @tsv')" "$(printf 'false\tnsec3.test,optout.test\t3')" \
+	"check --json: not clean, two zones found in the database, three worker findings"
+run "$DROVER" check --repair "${D[@]}"
+ok "$([ "$rc" = 0 ] && [[ $out == *"dnssec database nsec3.test.: "*"repaired: rectified"* ]] &&
+	[[ $out == *"dnssec database optout.test.: "*"repaired: rectified"* ]] &&
+	[[ $out != *": dnssec zone "* ]]; echo $?)" \
+	"check --repair rectifies both, and then every worker's answers verify" || diag "$rc" "$out" "$err"
 rectified optout.test "after check --repair"
+rectified nsec3.test "after check --repair"
 run "$DROVER" check "${D[@]}"
 is "$rc" 0 "then drover check is clean" || diag "$out"
-wait_until 5000 in_sync
 served optout.test "after check --repair, no purge by the test" nopurge
+served nsec3.test "after check --repair, no purge by the test" nopurge
 
 # --- keys and ds against pdnsutil
 run "$DROVER" zone keys ed.test --json "${D[@]}"

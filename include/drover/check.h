@@ -3,8 +3,9 @@
  * zones and SOA serials of the primary database (handed in by the caller),
  * each worker's API zone list (the serials of the database that worker
  * reads) and each worker's DNS answers (an SOA query per zone, UDP with TCP
- * on truncation, thousands in flight). Per server it reports missing,
- * extra, behind, stale and unreachable; across servers, differences in the
+ * on truncation, thousands in flight; for signed zones a DNSKEY and a
+ * denial, verified). Per server it reports missing, extra, behind, stale,
+ * dnssec and unreachable; across servers, differences in the
  * settings that decide what a worker serves (config drift). With repair,
  * stale zones are purged from that worker's caches and asked again.
  * Owns its own HTTP, DNS and control-channel clients on the caller's loop;
@@ -62,6 +63,14 @@ void dr_check_add_zone_row(struct dr_check *chk, const char *zone, const char *s
  * its zone stale. */
 void dr_check_add_sample(struct dr_check *chk, const char *zone, const char *owner,
 			 const char *type, const char *rdata);
+
+/* A signed zone (storage form): each server is asked for its DNSKEY rrset
+ * and for a name below the apex that does not exist, with the DO bit; an
+ * rrset whose signature does not verify with the zone's own keys, or a
+ * denial that is not NXDOMAIN with signed NSEC or NSEC3 records covering
+ * the name and the wildcard (drover/dnssecverify.h), is a dnssec finding
+ * for that server. */
+void dr_check_add_signed(struct dr_check *chk, const char *zone);
 
 /* One worker (strings copied; control and the secrets may be NULL). */
 void dr_check_add_server(struct dr_check *chk, const char *name, const char *api_url,

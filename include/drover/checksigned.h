@@ -20,10 +20,12 @@ struct dr_signed_finding {
 };
 
 /* Check the signed zones, or only those named in only[0..nonly) (storage
- * form). *out (the caller's, dr_signed_findings_free) holds one finding per
- * zone with rows that differ; *nsigned is how many signed zones were
+ * form); each signed zone is also handed to each(ud, zone) when each is
+ * not NULL. *out (the caller's, dr_signed_findings_free) holds one finding
+ * per zone with rows that differ; *nsigned is how many signed zones were
  * looked at. */
 int dr_checksigned_run(PGconn *conn, const char *const *only, size_t nonly, bool repair,
+		       void (*each)(void *ud, const char *zone), void *ud,
 		       struct dr_signed_finding **out, size_t *n, size_t *nsigned,
 		       struct dr_error *err) DR_MUSTCHECK;
 void dr_signed_findings_free(struct dr_signed_finding *f, size_t n);

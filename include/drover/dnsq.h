@@ -1,4 +1,4 @@
-/* include/drover/dnsq.h - SOA queries to a worker over DNS on the daemon's
+/* include/drover/dnsq.h - SOA (and rrset, and DNSSEC) queries to a worker over DNS on the daemon's
  * libev loop: UDP, and TCP when the answer is truncated; wire format built
  * and parsed with libknot. At most max_inflight queries at once, the rest
  * queued in order, so thousands can be asked without running out of file
@@ -25,6 +25,8 @@ struct dr_soa_answer {
 	const char *const *rdata; /* dr_dnsq_rrset: the answer's records of that name
 				     and type, presentation form, sorted; borrowed */
 	size_t nrdata;
+	const uint8_t *wire; /* dr_dnsq_dnssec: the whole reply, borrowed */
+	size_t wirelen;
 	const char *errmsg; /* "" when err is 0 */
 	double elapsed_s;
 };
@@ -46,6 +48,11 @@ int dr_dnsq_soa(struct dr_dnsq *q, const char *address, const char *zone, long t
  * way; the answer carries its records in rdata (has_soa is false). */
 int dr_dnsq_rrset(struct dr_dnsq *q, const char *address, const char *name, const char *type,
 		  long timeout_ms, dr_dnsq_cb cb, void *ud) DR_MUSTCHECK;
+
+/* The same with EDNS0 and the DO bit, so a signed zone's answer carries
+ * its RRSIGs and denial proofs; the whole reply is in wire/wirelen. */
+int dr_dnsq_dnssec(struct dr_dnsq *q, const char *address, const char *name, const char *type,
+		   long timeout_ms, dr_dnsq_cb cb, void *ud) DR_MUSTCHECK;
 
 void dr_dnsq_cancel(struct dr_dnsq *q, void *ud); /* every query with exactly this ud, queued too */
 size_t dr_dnsq_pending(const struct dr_dnsq *q);  /* in flight plus queued */

@@ -83,4 +83,13 @@ void dr_rectify_free(struct dr_rectify *r);
  * or the apex itself; borrowed from name. The unit rectifydb.c reloads. */
 const char *dr_rectify_region_root(const char *name, const char *apex);
 
+/* The NSEC3 hash (SHA-1, RFC 5155) of name (storage form, "." the root) as
+ * lower-case base32hex, in *out (the caller's to free). */
+int dr_nsec3_hash(const char *name, uint16_t iterations, const uint8_t *salt, size_t salt_len,
+		  char **out, struct dr_error *err) DR_MUSTCHECK;
+
+/* n bytes as lower-case base32hex without padding into out (room for
+ * n * 8 / 5 + 2 bytes). */
+void dr_base32hex(const uint8_t *in, size_t n, char *out);
+
 #endif
