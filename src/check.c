@@ -40,10 +40,10 @@
 
 /* The settings compared across workers (config drift). */
 static const char *const drift_settings[] = {
-	"cache-ttl",	  "default-soa-edit",	 "gpgsql-dbname",
-	"gpgsql-host",	  "gpgsql-port",	 "negquery-cache-ttl",
-	"primary",	  "query-cache-ttl",	 "secondary",
-	"zone-cache-refresh-interval",
+	"cache-ttl",	    "default-soa-edit",	       "dnssec-key-cache-ttl",
+	"gpgsql-dbname",    "gpgsql-host",	       "gpgsql-port",
+	"negquery-cache-ttl", "primary",	       "query-cache-ttl",
+	"secondary",	    "zone-cache-refresh-interval", "zone-metadata-cache-ttl",
 };
 #define NSETTINGS (sizeof(drift_settings) / sizeof(drift_settings[0]))
 
@@ -1075,6 +1075,32 @@ void dr_check_free(struct dr_check *chk)
 
 /* ---- reports */
 
+static const char *setting(const struct server *s, const char *name, const char *dflt)
+{
+	json_t *v = s->config ? json_object_get(s->config, name) : NULL;
+
+	return v && json_string_value(v) ? json_string_value(v) : dflt;
+}
+
+/* A worker without a control channel cannot be made to forget its DNSSEC
+ * key and metadata caches: with signed zones in the check, how long a key
+ * change takes to reach it. NULL when that does not apply. Caller frees. */
+static char *key_cache_warning(const struct server *s)
+{
+	const char *keys, *meta;
+
+	if (!s->chk->nsigned || s->control || !s->config_ok)
+		return NULL;
+	keys = setting(s, "dnssec-key-cache-ttl", "30");
+	meta = setting(s, "zone-metadata-cache-ttl", "60");
+	if (!strcmp(keys, "0") && !strcmp(meta, "0"))
+		return NULL;
+	return dr_xasprintf("no control channel: a key change reaches this worker after "
+			    "dnssec-key-cache-ttl=%s s plus cache-ttl=%s s, an NSEC3 change after "
+			    "zone-metadata-cache-ttl=%s s (give it a control channel)",
+			    keys, setting(s, "cache-ttl", "20"), meta);
+}
+
 static bool unreachable(const struct server *s)
 {
 	return !s->api_ok || (s->chk->nzones > 0 && !s->dns_ok);
@@ -1196,6 +1222,15 @@ static json_t *server_json(const struct server *s)
 						   s->dviews[i].problem));
 	}
 	json_object_set_new(o, "dnssec", a);
+	a = json_array();
+	{
+		char *w = key_cache_warning(s);
+
+		if (w)
+			json_array_append_new(a, json_string(w));
+		free(w);
+	}
+	json_object_set_new(o, "warnings", a);
 	return o;
 }
 
@@ -1270,6 +1305,13 @@ static void print_findings(const struct server *s, FILE *out, size_t max)
 	for (size_t k = 0; k < s->dnssec.n && more_lines(k, s->dnssec.n, max, s->name, out); k++)
 		fprintf(out, "%s: dnssec zone '%s.': %s\n", s->name,
 			chk->signeds[s->dnssec.idx[k]], s->dviews[s->dnssec.idx[k]].problem);
+	{
+		char *w = key_cache_warning(s);
+
+		if (w)
+			fprintf(out, "%s: warning: %s\n", s->name, w);
+		free(w);
+	}
 }
 
 static void print_count(FILE *out, const struct server *s, size_t n)

@@ -11,7 +11,8 @@
 # key; `drover check` finds a signed zone whose rows were broken by raw SQL
 # and `--repair` mends it. Bad input is refused with nothing written. Last, a worker reached
 # only over its API (no control channel) serves a new key within --wait's
-# default (the key cache's TTL, then the packet cache's).
+# default (the key cache's TTL, then the packet cache's), and drover check
+# warns of it.
 . "${DROVER_SRCDIR:-.}/t/lib/tap.sh"
 . "${DROVER_SRCDIR:-.}/t/lib/harness.sh"
 . "${DROVER_SRCDIR:-.}/t/lib/daemon.sh"
@@ -180,6 +181,11 @@ elapsed=$(($(now_ms) - t0))
 is "$rc" 0 "secure --wait with an API-only worker" || diag "$out" "$err"
 serves_all "$out" 1
 ok $? "every worker serves the DNSKEY within --wait's default (${elapsed} ms here)" || diag "$out"
+
+run "$DROVER" check "${D[@]}"
+ok "$([ "$rc" = 0 ] && [[ $out == *"w3: warning: no control channel: a key change reaches this worker after dnssec-key-cache-ttl=30 s"* ]] &&
+	[[ $out != *"w1: warning"* ]]; echo $?)" \
+	"drover check warns of the key cache on the worker without a control channel, and only there" || diag "$rc" "$out"
 
 stop_daemon "$DAEMON_PID"
 
