@@ -298,6 +298,19 @@ out:
 
 /* --- keys -------------------------------------------------------------- */
 
+/* A DNSKEY in presentation form without its white space, so that a key
+ * printed in several words compares equal. */
+static char *squeeze(const char *s)
+{
+	char *out = dr_xmalloc(strlen(s) + 1), *w = out;
+
+	for (; *s; s++)
+		if (!isspace((unsigned char)*s))
+			*w++ = *s;
+	*w = '\0';
+	return out;
+}
+
 /* RFC 4034 key tag of "FLAGS PROTOCOL ALGORITHM BASE64" by libdnssec; 0 if
  * the text does not parse. */
 static unsigned dnskey_keytag(const char *dnskey)
@@ -310,15 +323,7 @@ static unsigned dnskey_keytag(const char *dnskey)
 
 	if (sscanf(dnskey, "%u %u %u %n", &flags, &proto, &alg, &off) != 3 || off <= 0)
 		return 0;
-	b64 = dr_xstrdup(dnskey + off);
-	{ /* the base64 may come in several words */
-		char *w = b64;
-
-		for (const char *r = b64; *r; r++)
-			if (!isspace((unsigned char)*r))
-				*w++ = *r;
-		*w = '\0';
-	}
+	b64 = squeeze(dnskey + off); /* the base64 may come in several words */
 	in.data = (uint8_t *)b64;
 	in.size = strlen(b64);
 	if (dnssec_binary_from_base64(&in, &key) == 0) {
@@ -429,19 +434,6 @@ int dr_zonesign_keys(PGconn *conn, const char *zone, struct dr_zonekey **out, si
 }
 
 /* --- the proof over DNS ------------------------------------------------ */
-
-/* A DNSKEY in presentation form without its white space, so that a key
- * printed in several words compares equal. */
-static char *squeeze(const char *s)
-{
-	char *out = dr_xmalloc(strlen(s) + 1), *w = out;
-
-	for (; *s; s++)
-		if (!isspace((unsigned char)*s))
-			*w++ = *s;
-	*w = '\0';
-	return out;
-}
 
 static int by_string(const void *a, const void *b)
 {
