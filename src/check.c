@@ -604,9 +604,6 @@ static void sample_cb(struct req *r, const struct dr_soa_answer *a)
 	op_done(s);
 }
 
-/* A name one label below the apex that no zone is expected to hold. */
-#define DENIAL_LABEL "drover-denial-probe"
-
 static void signed_problem(struct dview *dv, const char *what, const char *why)
 {
 	free(dv->problem);
@@ -640,11 +637,11 @@ static void signed_cb(struct req *r, const struct dr_soa_answer *a)
 			return;
 		}
 	} else {
-		char *qname = dr_xasprintf(DENIAL_LABEL ".%s", zone);
+		char *qname = dr_xasprintf(DR_DNSSEC_PROBE_LABEL ".%s", zone);
 
 		if (dr_dnssec_check_denial(a->wire, a->wirelen, zone, qname, dv->keys, now, why,
 					   sizeof(why)))
-			signed_problem(dv, "denial of " DENIAL_LABEL, why);
+			signed_problem(dv, "denial of " DR_DNSSEC_PROBE_LABEL, why);
 		free(qname);
 	}
 	dr_dnssec_keys_free(dv->keys);
@@ -724,7 +721,7 @@ static void ask_signed(struct server *s, size_t k)
 	struct dr_check *chk = s->chk;
 	struct dview *dv = &s->dviews[k];
 	char *name = dv->step == D_DNSKEY ? dr_xstrdup(chk->signeds[k])
-					  : dr_xasprintf(DENIAL_LABEL ".%s", chk->signeds[k]);
+					  : dr_xasprintf(DR_DNSSEC_PROBE_LABEL ".%s", chk->signeds[k]);
 	int rc = dr_dnsq_dnssec(s->dnsq, s->dns, name, dv->step == D_DNSKEY ? "DNSKEY" : "A",
 				chk->opts.dns_timeout_ms, dns_cb, &s->dreqs[k]);
 

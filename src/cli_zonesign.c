@@ -1,7 +1,8 @@
 /* src/cli_zonesign.c - `drover zone secure|unsecure|keys|ds`: DNSSEC keys
  * made by PowerDNS through one worker's API (src/zonesign.c does the work),
- * and --wait, which proves that every worker serves the zone's DNSKEY set
- * after the change log says every worker has the change. */
+ * and --wait, which proves that every worker serves the zone's DNSKEY set,
+ * signed, and a denial that verifies, after the change log says every
+ * worker has the change. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,7 @@ static const struct dr_opt secure_opts[] = {
 	  "NSEC3 instead of NSEC, e.g. '1 0 0 -' (FLAGS 1: opt-out)" },
 	{ "narrow", false, OPT_NARROW, NULL, "NSEC3 narrow mode (hashes made when asked)" },
 	{ "wait", DR_OPT_OPTIONAL, CLI_OPT_WAIT, "SECONDS",
-	  "then wait until every worker serves the keys (default 60 s)" },
+	  "then wait until every worker serves the keys, signed (default 60 s)" },
 	{ NULL, false, 0, NULL, NULL },
 };
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <ev.h>
 #include <jansson.h>
 #include <libdnssec/binary.h>
@@ -20,6 +21,7 @@
 
 #include "drover/db.h"
 #include "drover/dnsq.h"
+#include "drover/dnssecverify.h"
 #include "drover/name.h"
 #include "drover/pdnsapi.h"
 #include "drover/server.h"
@@ -441,20 +443,44 @@ static int by_string(const void *a, const void *b)
 }
 
 struct probe {
-	const char *address;
+	const char *address, *zone;
 	char **want; /* squeezed, sorted */
 	size_t nwant;
+	struct dr_dnsq *q;
+	struct dr_dnssec_keys *keys; /* verified, between DNSKEY and denial */
 	struct dr_zonesign_proof *proof;
-	bool answered;
 };
 
+static void on_denial(void *ud, const struct dr_soa_answer *ans)
+{
+	struct probe *p = ud;
+	char *qname = dr_xasprintf(DR_DNSSEC_PROBE_LABEL ".%s", p->zone);
+	char why[160] = "no answer";
+
+	if (!ans->err && ans->wire &&
+	    !dr_dnssec_check_denial(ans->wire, ans->wirelen, p->zone, qname, p->keys,
+				    (uint32_t)time(NULL), why, sizeof(why))) {
+		p->proof->ok = true;
+		snprintf(p->proof->detail, sizeof(p->proof->detail),
+			 "serves %zu DNSKEY%s, signed; a denial verifies", p->nwant,
+			 p->nwant == 1 ? "" : "s");
+	} else {
+		snprintf(p->proof->detail, sizeof(p->proof->detail), "denial: %s", why);
+	}
+	free(qname);
+	dr_dnssec_keys_free(p->keys);
+	p->keys = NULL;
+}
+
+/* The DNSKEY rrset: exactly the published keys; when there are any, signed
+ * by them, and then a denial is asked for and must verify too. */
 static void on_dnskey(void *ud, const struct dr_soa_answer *ans)
 {
 	struct probe *p = ud;
+	char why[160] = "", *qname;
 	char **got;
 	bool same;
 
-	p->answered = true;
 	if (ans->err) {
 		snprintf(p->proof->detail, sizeof(p->proof->detail), "no answer: %.120s",
 			 ans->errmsg);
@@ -475,13 +501,30 @@ static void on_dnskey(void *ud, const struct dr_soa_answer *ans)
 	for (size_t i = 0; i < ans->nrdata; i++)
 		free(got[i]);
 	free(got);
-	p->proof->ok = same;
-	if (same)
-		snprintf(p->proof->detail, sizeof(p->proof->detail), "serves %zu DNSKEY%s",
-			 p->nwant, p->nwant == 1 ? "" : "s");
-	else
+	if (!same) {
 		snprintf(p->proof->detail, sizeof(p->proof->detail),
 			 "serves %zu DNSKEYs, not the %zu published", ans->nrdata, p->nwant);
+		return;
+	}
+	if (p->nwant == 0) {
+		p->proof->ok = true;
+		snprintf(p->proof->detail, sizeof(p->proof->detail), "serves 0 DNSKEYs");
+		return;
+	}
+	if (!ans->wire || dr_dnssec_keys_from_reply(ans->wire, ans->wirelen, p->zone,
+						    (uint32_t)time(NULL), &p->keys, why,
+						    sizeof(why))) {
+		snprintf(p->proof->detail, sizeof(p->proof->detail), "DNSKEY: %s",
+			 *why ? why : "no reply");
+		return;
+	}
+	qname = dr_xasprintf(DR_DNSSEC_PROBE_LABEL ".%s", p->zone);
+	if (dr_dnsq_dnssec(p->q, p->address, qname, "A", DNS_TIMEOUT_MS, on_denial, p)) {
+		snprintf(p->proof->detail, sizeof(p->proof->detail), "cannot ask for a denial");
+		dr_dnssec_keys_free(p->keys);
+		p->keys = NULL;
+	}
+	free(qname);
 }
 
 int dr_zonesign_prove(PGconn *conn, const char *zone, const struct dr_zonekey *keys, size_t n,
@@ -515,14 +558,16 @@ int dr_zonesign_prove(PGconn *conn, const char *zone, const struct dr_zonekey *k
 			continue;
 		snprintf(proofs[np].server, sizeof(proofs[np].server), "%s", servers[i].name);
 		snprintf(proofs[np].detail, sizeof(proofs[np].detail), "not asked");
-		probes[np] = (struct probe){ .address = servers[i].dns_address, .want = want,
-					     .nwant = nwant, .proof = &proofs[np] };
+		probes[np] = (struct probe){ .address = servers[i].dns_address, .zone = zone,
+					     .want = want, .nwant = nwant, .proof = &proofs[np] };
 		np++;
 	}
 	loop = ev_loop_new(EVFLAG_AUTO);
 	if (!loop)
 		dr_oom();
 	q = dr_dnsq_new(loop, 16);
+	for (size_t i = 0; i < np; i++)
+		probes[i].q = q;
 	deadline = ev_time() + timeout_s;
 	for (;;) {
 		size_t asked = 0;
@@ -530,9 +575,8 @@ int dr_zonesign_prove(PGconn *conn, const char *zone, const struct dr_zonekey *k
 		for (size_t i = 0; i < np && !rc; i++) {
 			if (proofs[i].ok)
 				continue;
-			probes[i].answered = false;
-			rc = dr_dnsq_rrset(q, probes[i].address, zone, "DNSKEY", DNS_TIMEOUT_MS,
-					   on_dnskey, &probes[i]);
+			rc = dr_dnsq_dnssec(q, probes[i].address, zone, "DNSKEY", DNS_TIMEOUT_MS,
+					    on_dnskey, &probes[i]);
 			if (rc)
 				dr_error_set(err, rc, "server", "cannot ask '%s' over DNS",
 					     proofs[i].server);
@@ -555,6 +599,8 @@ int dr_zonesign_prove(PGconn *conn, const char *zone, const struct dr_zonekey *k
 	}
 	dr_dnsq_free(q);
 	ev_loop_destroy(loop);
+	for (size_t i = 0; i < np; i++)
+		dr_dnssec_keys_free(probes[i].keys);
 	for (size_t i = 0; i < nwant; i++)
 		free(want[i]);
 	free(want);

@@ -29,11 +29,13 @@ start_daemon "$HARNESS_DIR/daemon.log"
 wait_until 10000 daemon_ready
 ok $? "drover run leads and every worker is healthy"
 
-# every worker's lines of a --wait say it serves N DNSKEYs
+# every worker's lines of a --wait say it serves N DNSKEYs (and, with keys,
+# that they are signed and a denial verifies)
 serves_all() { # OUT N
-	local w
+	local w want="serves $2 DNSKEY"
+	[ "$2" = 0 ] || want="$want, signed; a denial verifies"
 	for w in 1 2 3; do
-		case $1 in *"w$w: serves $2 DNSKEY"*) ;; *) return 1 ;; esac
+		case $1 in *"w$w: $want"*) ;; *) return 1 ;; esac
 	done
 }
 
@@ -66,7 +68,7 @@ for z in tmpl.test $zones; do
 	esac
 	is "$rc" 0 "$z: zone secure ${how[$z]} --wait succeeds" || diag "$out" "$err"
 	serves_all "$out" 1
-	ok $? "$z: --wait says every worker serves the one DNSKEY" || diag "$out"
+	ok $? "$z: --wait says every worker serves the one DNSKEY, signed, and a denial that verifies" || diag "$out"
 	rectified $z "after zone secure"
 	anchor $z
 	ok $? "$z: the trust anchor is the KSK worker 1 serves"

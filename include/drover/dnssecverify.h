@@ -15,6 +15,10 @@
 
 struct dr_dnssec_keys;
 
+/* The label of the name one below the apex that a denial is asked for:
+ * no zone is expected to hold it. */
+#define DR_DNSSEC_PROBE_LABEL "drover-denial-probe"
+
 /* From a reply to "ZONE DNSKEY" with DO: the zone's keys, if the rrset is
  * there and one of its RRSIGs verifies with one of them, valid at now
  * (seconds since the epoch). 0 and *out (dr_dnssec_keys_free), or -1 with

@@ -3,7 +3,8 @@
  * `zone unsecure` removes them the same way, then drover rectifies the zone
  * (drover/rectify.h) so every worker serves it signed or unsigned; `zone
  * keys` and `zone ds` read the keys back through the API; --wait proves
- * over DNS that every worker serves the zone's DNSKEY set. The API worker
+ * over DNS that every worker serves the zone's DNSKEY set, signed, and a
+ * denial that verifies. The API worker
  * is the first enabled server (by name) with an API key that answers.
  * Blocking libpq, libcurl and, for the proof, a libev loop (CLI). */
 #ifndef DROVER_ZONESIGN_H
@@ -63,13 +64,14 @@ int dr_zonesign_keys(PGconn *conn, const char *zone, struct dr_zonekey **out, si
 void dr_zonekeys_free(struct dr_zonekey *keys, size_t n);
 
 /* The proof for --wait: ask every enabled server for zone's DNSKEY rrset
- * until each serves exactly the published keys of keys (none after
- * unsecure), or until timeout_s. One result per enabled server, by name,
- * in *out (the caller's to free). */
+ * (with the DO bit) until each serves exactly the published keys of keys
+ * (none after unsecure), signed by them, and a denial of a name below the
+ * apex that verifies (drover/dnssecverify.h), or until timeout_s. One
+ * result per enabled server, by name, in *out (the caller's to free). */
 struct dr_zonesign_proof {
 	char server[64];
 	bool ok;
-	char detail[160]; /* "serves 1 DNSKEY", or what it serves instead */
+	char detail[200]; /* "serves 1 DNSKEY, signed; a denial verifies", or what is wrong */
 };
 int dr_zonesign_prove(PGconn *conn, const char *zone, const struct dr_zonekey *keys, size_t n,
 		      double timeout_s, struct dr_zonesign_proof **out, size_t *nout,
