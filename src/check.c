@@ -149,6 +149,12 @@ struct dr_check {
 	size_t nsamples;
 	char **signeds; /* signed zones (storage form), each checked over DNS */
 	size_t nsigned;
+	struct unrectified {
+		char *zone;
+		long long rows;
+		bool repaired;
+	} *unrect; /* signed zones whose rows the database holds otherwise than rectify would */
+	size_t nunrect;
 	struct server *servers;
 	size_t nservers;
 	size_t busy; /* servers not yet done with the current phase */
@@ -982,6 +988,13 @@ void dr_check_add_signed(struct dr_check *chk, const char *zone)
 	chk->signeds[chk->nsigned++] = dr_xstrdup(zone);
 }
 
+void dr_check_add_unrectified(struct dr_check *chk, const char *zone, long long rows,
+			      bool repaired)
+{
+	chk->unrect = dr_xrealloc(chk->unrect, (chk->nunrect + 1) * sizeof(*chk->unrect));
+	chk->unrect[chk->nunrect++] = (struct unrectified){ dr_xstrdup(zone), rows, repaired };
+}
+
 void dr_check_add_server(struct dr_check *chk, const char *name, const char *api_url,
 			 const char *dns_address, const char *control_address,
 			 const char *api_key, const char *control_secret)
@@ -1063,6 +1076,9 @@ void dr_check_free(struct dr_check *chk)
 	for (size_t k = 0; k < chk->nsigned; k++)
 		free(chk->signeds[k]);
 	free(chk->signeds);
+	for (size_t k = 0; k < chk->nunrect; k++)
+		free(chk->unrect[k].zone);
+	free(chk->unrect);
 	for (size_t i = 0; i < chk->nonly; i++)
 		free(chk->only[i]);
 	free(chk->only);
@@ -1118,6 +1134,9 @@ bool dr_check_drift(const struct dr_check *chk)
 {
 	for (size_t i = 0; i < chk->nservers; i++)
 		if (server_drifts(&chk->servers[i]))
+			return true;
+	for (size_t k = 0; k < chk->nunrect; k++)
+		if (!chk->unrect[k].repaired)
 			return true;
 	return chk->config_drift && json_array_size(chk->config_drift) > 0;
 }
@@ -1233,14 +1252,20 @@ static json_t *server_json(const struct server *s)
 
 json_t *dr_check_json(const struct dr_check *chk)
 {
-	json_t *servers = json_array();
+	json_t *servers = json_array(), *unrect = json_array();
 
 	for (size_t i = 0; i < chk->nservers; i++)
 		json_array_append_new(servers, server_json(&chk->servers[i]));
-	return json_pack("{s:b, s:I, s:f, s:o, s:o}", "clean", !dr_check_drift(chk), "zones",
+	for (size_t k = 0; k < chk->nunrect; k++)
+		json_array_append_new(unrect, json_pack("{s:s, s:s, s:I, s:b}", "server", "database",
+							"zone", chk->unrect[k].zone, "rows",
+							(json_int_t)chk->unrect[k].rows, "repaired",
+							chk->unrect[k].repaired));
+	return json_pack("{s:b, s:I, s:f, s:o, s:o, s:o}", "clean", !dr_check_drift(chk), "zones",
 			 (json_int_t)chk->nzones, "elapsed_s", chk->elapsed, "servers", servers,
 			 "config_drift",
-			 chk->config_drift ? json_incref(chk->config_drift) : json_array());
+			 chk->config_drift ? json_incref(chk->config_drift) : json_array(),
+			 "dnssec", unrect);
 }
 
 static bool more_lines(size_t k, size_t n, size_t max, const char *server, FILE *out)
@@ -1346,6 +1371,14 @@ void dr_check_print(const struct dr_check *chk, FILE *out, size_t max_lines)
 			fprintf(out, " %s='%s'", server, json_string_value(v));
 		fputc('\n', out);
 	}
+	if (chk->nsigned)
+		fprintf(out, "dnssec: %zu signed zones, %zu not rectified in the database\n",
+			chk->nsigned, chk->nunrect);
+	for (size_t k = 0; k < chk->nunrect; k++)
+		fprintf(out, "  dnssec database %s.: %lld rows differ from rectify (ordername, auth, "
+			     "empty non-terminals)%s\n",
+			chk->unrect[k].zone, chk->unrect[k].rows,
+			chk->unrect[k].repaired ? ", repaired: rectified" : "");
 	fprintf(out, "%s: %zu zones, %zu servers, %.2fs\n",
 		dr_check_drift(chk) ? "drift" : "clean", chk->nzones, chk->nservers, chk->elapsed);
 }

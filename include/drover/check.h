@@ -72,6 +72,13 @@ void dr_check_add_sample(struct dr_check *chk, const char *zone, const char *own
  * for that server. */
 void dr_check_add_signed(struct dr_check *chk, const char *zone);
 
+/* A signed zone whose rows in the database differ from what rectify
+ * would store (drover/checksigned.h): rows of them, and whether repair
+ * rectified it. Unrepaired, it is drift; the report lists it as a dnssec
+ * finding of the database. */
+void dr_check_add_unrectified(struct dr_check *chk, const char *zone, long long rows,
+			      bool repaired);
+
 /* One worker (strings copied; control and the secrets may be NULL). */
 void dr_check_add_server(struct dr_check *chk, const char *name, const char *api_url,
 			 const char *dns_address, const char *control_address,

@@ -300,10 +300,11 @@ _hx_start_main() { # NAME NUM [NWORKERS] - harness_start without xtrace
 		ports="$ports $((base + 1 + i)) $((base + 5 + i))"
 	done
 	[ "$nw" -ge 1 ] && ports="$ports $((base + 10))"
-	# Another test's client (dig, delv, named and libpq pick source ports
-	# anywhere above 1024) may hold one of them for a moment: only a port
-	# still taken after a few seconds is an error.
-	local wait_end=$(($(_hx_now_ms) + 5000))
+	# Another test's DNS client may hold one of them for a while (dig, delv
+	# and named pick UDP source ports anywhere above 1024, and a delv that
+	# waits for an answer keeps its port up to its 10 s timeout): only a
+	# port still taken after 15 s is an error.
+	local wait_end=$(($(_hx_now_ms) + 15000))
 	while :; do
 		# shellcheck disable=SC2086
 		busy=$(_hx_busy_ports $ports | sort -n | tr '\n' ' ')
