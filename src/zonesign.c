@@ -250,7 +250,9 @@ int dr_zonesign_secure(PGconn *conn, const char *zone, const struct dr_zonesign_
 	rc = api_call(&a, "POST", path, body, NULL, err);
 	free(path);
 	json_decref(body);
-	if (!rc && opts->nsec3param) {
+	if (rc)
+		goto out;
+	if (opts->nsec3param) {
 		body = json_pack("{s:s, s:b}", "nsec3param", opts->nsec3param, "nsec3narrow",
 				 opts->narrow);
 		path = zone_path(z, "");
@@ -260,6 +262,21 @@ int dr_zonesign_secure(PGconn *conn, const char *zone, const struct dr_zonesign_
 	}
 	if (!rc)
 		rc = dr_zone_rectify(conn, z, changed, err);
+	if (rc) { /* nothing half-done: the key goes again, and the zone is as it was */
+		struct dr_error undo_err;
+		long long undone;
+
+		body = json_pack("{s:b}", "dnssec", 0);
+		path = zone_path(z, "");
+		if (api_call(&a, "PUT", path, body, NULL, &undo_err) == 0 &&
+		    dr_zone_rectify(conn, z, &undone, &undo_err) == 0)
+			dr_error_prefix(err, "the key made was removed again");
+		else
+			dr_error_prefix(err, "the zone is left signed, not rectified: run drover zone "
+					     "unsecure");
+		free(path);
+		json_decref(body);
+	}
 out:
 	api_close(&a);
 	free(z);
