@@ -16,6 +16,11 @@
  * server; an answer that differs from the database's records makes its
  * zone stale (unless the zone is already missing, behind or stale), and
  * repair purges the whole zone (purge ZONE$ covers every name in it).
+ * For each signed zone (dr_check_add_signed), after the samples: a DNSKEY
+ * query with the DO bit, then a query for a name that does not exist, each
+ * verified by src/dnssecverify.c; what fails is that server's dnssec
+ * finding. Signed zones whose database rows are not rectified come from the
+ * caller (dr_check_add_unrectified) and join the report as they are.
  * Serials compare by RFC 1982; a worker ahead of the database is a change
  * committed while the check ran, not drift. */
 #include <stdlib.h>

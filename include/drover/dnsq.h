@@ -1,4 +1,5 @@
-/* include/drover/dnsq.h - SOA (and rrset, and DNSSEC) queries to a worker over DNS on the daemon's
+/* include/drover/dnsq.h - SOA queries (and rrset queries, with the DO bit
+ * when asked) to a worker over DNS on the daemon's
  * libev loop: UDP, and TCP when the answer is truncated; wire format built
  * and parsed with libknot. At most max_inflight queries at once, the rest
  * queued in order, so thousands can be asked without running out of file
