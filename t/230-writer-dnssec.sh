@@ -51,50 +51,7 @@ done
 
 # --- each write path, on each zone
 for z in $zones; do
-	run "$DROVER" rrset replace $z www A 300 192.0.2.2 "${D[@]}"
-	is "$rc" 0 "$z: rrset replace www A"
-	rectified $z "rrset replace"
-
-	run "$DROVER" rrset add $z www A 300 192.0.2.3 "${D[@]}"
-	is "$rc" 0 "$z: rrset add www A"
-	rectified $z "rrset add"
-
-	run "$DROVER" rrset replace $z a.b.c.deep TXT 300 deep "${D[@]}"
-	is "$rc" 0 "$z: a deep name (three new empty non-terminals)"
-	rectified $z "a deep name"
-
-	run "$DROVER" rrset delete $z a.b.c.deep TXT "${D[@]}"
-	is "$rc" 0 "$z: rrset delete of the deep name"
-	rectified $z "rrset delete (the empty non-terminals go)"
-
-	run "$DROVER" rrset replace $z sub2 NS 300 ns.sub2.$z. "${D[@]}"
-	is "$rc" 0 "$z: a new delegation"
-	run "$DROVER" rrset replace $z ns.sub2 A 300 192.0.2.78 "${D[@]}"
-	is "$rc" 0 "$z: its glue"
-	rectified $z "a delegation with glue"
-	if [ $z != optout.test ]; then
-		run "$DROVER" rrset replace $z sub DS 300 "12345 13 2 0000000000000000000000000000000000000000000000000000000000000000" "${D[@]}"
-		is "$rc" 0 "$z: a DS at the delegation"
-		rectified $z "a DS at the delegation"
-	fi
-
-	"$DROVER" zone export $z "${D[@]}" >"$tmp/$z.zone" 2>"$tmp/export.err"
-	echo "imported 300 IN A 192.0.2.44" >>"$tmp/$z.zone"
-	run "$DROVER" zone import $z "$tmp/$z.zone" "${D[@]}"
-	is "$rc" 0 "$z: import merged into the signed zone"
-	rectified $z "import (merged)"
-	run "$DROVER" zone import $z "$tmp/$z.zone" --replace "${D[@]}"
-	is "$rc" 0 "$z: import --replace of the signed zone"
-	rectified $z "import --replace"
-
-	run "$DROVER" repoint 192.0.2.44 192.0.2.45 --zone $z "${D[@]}"
-	is "$rc" 0 "$z: repoint"
-	rectified $z "repoint"
-
-	is "$(harness_psql -At -c "SELECT drover.rrset_replace('$z', 'api.x.y', 'a', 300, ARRAY['192.0.2.61'])" 2>&1)" 1 \
-		"$z: the SQL API writes a name with empty non-terminals"
-	rectified $z "the SQL API"
-	served $z "after every write path"
+	every_write_path $z
 done
 
 # --- orderings broken behind drover's back are mended by zone rectify

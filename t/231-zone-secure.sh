@@ -6,7 +6,8 @@
 # After --wait, without any purge by the test, every worker's answers
 # validate with BIND's delv (positive, NXDOMAIN, NODATA, an empty
 # non-terminal, a wildcard, a referral) and the rows are as `pdnsutil
-# rectify-zone` leaves them; the same after a write. `zone keys` and `zone
+# rectify-zone` leaves them; the same after a write, and after each drover
+# write path in two of them. `zone keys` and `zone
 # ds` agree with pdnsutil; `zone unsecure --wait` leaves no worker serving a
 # key; `drover check` finds a signed zone whose rows were broken by raw SQL
 # and `--repair` mends it. Bad input is refused with nothing written. Last, a worker reached
@@ -84,6 +85,11 @@ for z in nsec3.test tmpl.test; do
 	is "$rc" 0 "$z: rrset replace --wait in the signed zone" || diag "$err"
 	rectified $z "after a write"
 	served $z "after a write, no purge by the test" nopurge
+done
+
+# --- every write path in zones drover signed (narrow NSEC3; NSEC, from a template)
+for z in narrow.test tmpl.test; do
+	every_write_path $z nopurge
 done
 
 # --- the checker: clean on every signed zone, then orderings broken behind

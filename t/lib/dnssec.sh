@@ -2,8 +2,9 @@
 # t/lib/harness.sh and t/lib/tap.sh with $tmp (a scratch folder), $DROVER
 # and D (drover's --db and --config) set: pdnsutil on worker 1's config,
 # the zone's rows as rectify leaves them and the comparison with `pdnsutil
-# rectify-zone`, a delv trust anchor from the zone's KSK, and validation of
-# every kind of answer on every worker with BIND's delv.
+# rectify-zone`, a delv trust anchor from the zone's KSK, validation of
+# every kind of answer on every worker with BIND's delv, and each drover
+# write path run once in a signed zone.
 pdnsutil() { /usr/bin/pdnsutil --config-dir="$W1_DIR" "$@"; }
 
 # rows ZONE - every row of the zone with the fields rectify sets, sorted
@@ -106,3 +107,57 @@ served() {
 		diag "$verdicts"
 }
 
+# every_write_path ZONE [nopurge] - each drover write path once in ZONE (rrset
+# replace, add, a deep name and its delete, a delegation with glue and DS,
+# import merged and --replace, repoint, the SQL API), the rows compared with
+# `pdnsutil rectify-zone` after each; then every worker's answers validate
+# (served, purged first unless nopurge). The zone holds signed_zone_content.
+every_write_path() {
+	local z=$1
+	run "$DROVER" rrset replace $z www A 300 192.0.2.2 "${D[@]}"
+	is "$rc" 0 "$z: rrset replace www A"
+	rectified $z "rrset replace"
+
+	run "$DROVER" rrset add $z www A 300 192.0.2.3 "${D[@]}"
+	is "$rc" 0 "$z: rrset add www A"
+	rectified $z "rrset add"
+
+	run "$DROVER" rrset replace $z a.b.c.deep TXT 300 deep "${D[@]}"
+	is "$rc" 0 "$z: a deep name (three new empty non-terminals)"
+	rectified $z "a deep name"
+
+	run "$DROVER" rrset delete $z a.b.c.deep TXT "${D[@]}"
+	is "$rc" 0 "$z: rrset delete of the deep name"
+	rectified $z "rrset delete (the empty non-terminals go)"
+
+	run "$DROVER" rrset replace $z sub2 NS 300 ns.sub2.$z. "${D[@]}"
+	is "$rc" 0 "$z: a new delegation"
+	run "$DROVER" rrset replace $z ns.sub2 A 300 192.0.2.78 "${D[@]}"
+	is "$rc" 0 "$z: its glue"
+	rectified $z "a delegation with glue"
+	if [ $z != optout.test ]; then
+		run "$DROVER" rrset replace $z sub DS 300 "12345 13 2 0000000000000000000000000000000000000000000000000000000000000000" "${D[@]}"
+		is "$rc" 0 "$z: a DS at the delegation"
+		rectified $z "a DS at the delegation"
+	fi
+
+	"$DROVER" zone export $z "${D[@]}" >"$tmp/$z.zone" 2>"$tmp/export.err"
+	echo "imported 300 IN A 192.0.2.44" >>"$tmp/$z.zone"
+	run "$DROVER" zone import $z "$tmp/$z.zone" "${D[@]}"
+	is "$rc" 0 "$z: import merged into the signed zone"
+	rectified $z "import (merged)"
+	run "$DROVER" zone import $z "$tmp/$z.zone" --replace "${D[@]}"
+	is "$rc" 0 "$z: import --replace of the signed zone"
+	rectified $z "import --replace"
+
+	run "$DROVER" repoint 192.0.2.44 192.0.2.45 --zone $z "${D[@]}"
+	is "$rc" 0 "$z: repoint"
+	rectified $z "repoint"
+
+	is "$(harness_psql -At -c "SELECT drover.rrset_replace('$z', 'api.x.y', 'a', 300, ARRAY['192.0.2.61'])" 2>&1)" 1 \
+		"$z: the SQL API writes a name with empty non-terminals"
+	rectified $z "the SQL API"
+	# under drover run (t/lib/daemon.sh), nopurge: the daemon must have served it all
+	[ "${2:-}" != nopurge ] || ! declare -F in_sync >/dev/null || wait_until 5000 in_sync
+	served $z "after every write path" "${2:-}"
+}
