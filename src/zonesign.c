@@ -174,6 +174,19 @@ static char *zone_path(const char *zone, const char *suffix)
 	return dr_sbuf_detach(&sb);
 }
 
+/* PUT {"dnssec": false}: pdns removes the zone's keys, NSEC3PARAM and
+ * PRESIGNED (its unSecureZone). */
+static int api_unsecure(struct api *a, const char *zone, struct dr_error *err)
+{
+	json_t *body = json_pack("{s:b}", "dnssec", 0);
+	char *path = zone_path(zone, "");
+	int rc = api_call(a, "PUT", path, body, NULL, err);
+
+	free(path);
+	json_decref(body);
+	return rc;
+}
+
 /* --- the zone's state in the database ---------------------------------- */
 
 struct zone_state {
@@ -266,16 +279,12 @@ int dr_zonesign_secure(PGconn *conn, const char *zone, const struct dr_zonesign_
 		struct dr_error undo_err;
 		long long undone;
 
-		body = json_pack("{s:b}", "dnssec", 0);
-		path = zone_path(z, "");
-		if (api_call(&a, "PUT", path, body, NULL, &undo_err) == 0 &&
+		if (api_unsecure(&a, z, &undo_err) == 0 &&
 		    dr_zone_rectify(conn, z, &undone, &undo_err) == 0)
 			dr_error_prefix(err, "the key made was removed again");
 		else
 			dr_error_prefix(err, "the zone is left signed, not rectified: run drover zone "
 					     "unsecure");
-		free(path);
-		json_decref(body);
 	}
 out:
 	api_close(&a);
@@ -288,8 +297,7 @@ int dr_zonesign_unsecure(PGconn *conn, const char *zone, long long *changed,
 {
 	struct zone_state st;
 	struct api a = { 0 };
-	json_t *body;
-	char *z = NULL, *path;
+	char *z = NULL;
 	int rc;
 
 	*changed = 0;
@@ -302,11 +310,7 @@ int dr_zonesign_unsecure(PGconn *conn, const char *zone, long long *changed,
 		rc = api_open(conn, &a, err);
 	if (rc)
 		goto out;
-	body = json_pack("{s:b}", "dnssec", 0);
-	path = zone_path(z, "");
-	rc = api_call(&a, "PUT", path, body, NULL, err);
-	free(path);
-	json_decref(body);
+	rc = api_unsecure(&a, z, err);
 	if (!rc)
 		rc = dr_zone_rectify(conn, z, changed, err);
 out:
