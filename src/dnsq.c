@@ -638,24 +638,27 @@ int dr_dnsq_soa(struct dr_dnsq *q, const char *address, const char *zone, long t
 	return ask(q, address, zone, KNOT_RRTYPE_SOA, false, timeout_ms, cb, ud);
 }
 
-int dr_dnsq_rrset(struct dr_dnsq *q, const char *address, const char *name, const char *type,
-		  long timeout_ms, dr_dnsq_cb cb, void *ud)
+/* A query for a type given by name ("MX"), with or without the DO bit. */
+static int ask_type(struct dr_dnsq *q, const char *address, const char *name, const char *type,
+		    bool dnssec, long timeout_ms, dr_dnsq_cb cb, void *ud)
 {
 	uint16_t qtype;
 
 	if (!type || knot_rrtype_from_string(type, &qtype) != 0 || qtype == 0)
 		return DR_EINVAL;
-	return ask(q, address, name, qtype, false, timeout_ms, cb, ud);
+	return ask(q, address, name, qtype, dnssec, timeout_ms, cb, ud);
+}
+
+int dr_dnsq_rrset(struct dr_dnsq *q, const char *address, const char *name, const char *type,
+		  long timeout_ms, dr_dnsq_cb cb, void *ud)
+{
+	return ask_type(q, address, name, type, false, timeout_ms, cb, ud);
 }
 
 int dr_dnsq_dnssec(struct dr_dnsq *q, const char *address, const char *name, const char *type,
 		   long timeout_ms, dr_dnsq_cb cb, void *ud)
 {
-	uint16_t qtype;
-
-	if (!type || knot_rrtype_from_string(type, &qtype) != 0 || qtype == 0)
-		return DR_EINVAL;
-	return ask(q, address, name, qtype, true, timeout_ms, cb, ud);
+	return ask_type(q, address, name, type, true, timeout_ms, cb, ud);
 }
 
 void dr_dnsq_cancel(struct dr_dnsq *q, void *ud)
